@@ -1,0 +1,1 @@
+"""Bundled regimen files (TOML), installed as package data."""

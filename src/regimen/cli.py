@@ -1,0 +1,367 @@
+"""The ``regimen`` command line: parse arguments, call the library, write the result.
+
+Thin on purpose: nothing clinical is computed here. Every :class:`~regimen.errors.RegimenError`
+and every usage error becomes one line on stderr, ``error: <where>: <what>``, with exit code 2;
+a failed check (``validate``) exits 1. Heavy modules (pint, icalendar, holidays) are imported
+inside the commands that need them, so ``--help`` and ``--version`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from regimen import __version__
+from regimen.errors import InputError, RegimenError
+
+if TYPE_CHECKING:
+    from regimen.units import Kind, Quantity
+
+
+# ---------------------------------------------------------------------------------------------
+# error handling in one place
+
+
+class RegimenGroup(click.Group):
+    """A click group that turns every error into one line and a meaningful exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except RegimenError as exc:
+            _fail(str(exc))
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+            sys.exit(2)
+        except click.UsageError as exc:
+            hint = f"{exc.ctx.command_path}: " if exc.ctx else ""
+            _fail(f"{hint}{exc.format_message()}")
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("aborted")
+        except BrokenPipeError:
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------------------------------------
+# parameter types
+
+
+class QuantityType(click.ParamType):
+    """A quantity option (``10Gy``, ``400 cGy``, ``12 mg``) of one kind."""
+
+    def __init__(self, kind_name: str) -> None:
+        self.kind_name = kind_name
+        self.name = kind_name.lower()
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from regimen.units import Kind, parse_quantity
+
+        if not isinstance(value, str):
+            return value
+        kind: Kind = Kind[self.kind_name]
+        return parse_quantity(value, kind, _opt(param))
+
+
+def _opt(param: click.Parameter | None) -> str:
+    if param is None:
+        return "value"
+    opts = getattr(param, "opts", None)
+    return opts[0] if opts else (param.name or "value")
+
+
+DOSE_Q = QuantityType("DOSE")
+DURATION_Q = QuantityType("DURATION")
+RATE_Q = QuantityType("DOSE_RATE")
+
+
+def _format_option(choices: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# output
+
+
+def write_output(text: str, output: str | None, force: bool) -> None:
+    """Write to stdout, or to ``output`` whole or not at all, never clobbering without force.
+
+    The text goes to a temporary file in the target folder, which is then linked (no
+    ``--force``: fails if the target exists, atomically) or renamed (``--force``) into place.
+    """
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(output)
+    where = f"--output {output}"
+    if target.is_dir():
+        raise InputError("is a directory", where=where)
+    if target.exists() and not force:
+        raise InputError("already exists; use --force to replace it", where=where)
+    folder = target.parent if str(target.parent) else Path()
+    if not folder.is_dir():
+        raise InputError(f"folder {str(folder)!r} does not exist", where=where)
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if force:
+            os.replace(tmp_name, target)
+        else:
+            os.link(tmp_name, target)
+            os.unlink(tmp_name)
+        tmp_name = None
+    except FileExistsError:
+        raise InputError("already exists; use --force to replace it", where=where) from None
+    except PermissionError:
+        raise InputError("permission denied", where=where) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), where=where) from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+@click.group(cls=RegimenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="regimen", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Treatment-regimen scheduling and dose calculator.
+
+    Radiotherapy fractionation arithmetic (physical dose, BED, EQD2) and oral drug cycles laid
+    on real dates. REGIMEN is a bundled id (see `regimen list`) or a path to a TOML file.
+    """
+
+
+@cli.command("list")
+@_format_option(("text", "json"))
+def list_cmd(fmt: str) -> None:
+    """List the bundled regimens."""
+    import json
+
+    from regimen.loading import bundled_ids, load_regimen
+
+    items = [(rid, load_regimen(rid).name) for rid in bundled_ids()]
+    if fmt == "json":
+        data = [{"id": rid, "name": name} for rid, name in items]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    width = max(len(rid) for rid, _ in items)
+    for rid, name in items:
+        click.echo(f"{rid.ljust(width)}  {name}")
+
+
+@cli.command()
+@click.argument("regimen")
+def show(regimen: str) -> None:
+    """Show a regimen: its courses, dose levels, rules and sources."""
+    from regimen.export.describe import describe
+    from regimen.loading import load_regimen
+
+    click.echo(describe(load_regimen(regimen)), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+def validate(paths: tuple[str, ...]) -> None:
+    """Load regimen files strictly and check their declared figures.
+
+    Exit 0 when all are valid, 1 when a declared figure does not match the arithmetic, 2 when
+    a file cannot be loaded.
+    """
+    from regimen.loading import load_regimen
+    from regimen.summary import check_declared
+
+    mismatches = 0
+    load_errors: list[str] = []
+    for path in paths:
+        try:
+            reg = load_regimen(path)
+        except RegimenError as exc:
+            load_errors.append(str(exc))
+            continue
+        problems = check_declared(reg)
+        for p in problems:
+            click.echo(f"{path}: {p}", err=True)
+        mismatches += len(problems)
+        if not problems:
+            click.echo(f"{path}: ok")
+    for e in load_errors:
+        click.echo(f"error: {' '.join(e.split())}", err=True)
+    if load_errors:
+        sys.exit(2)
+    if mismatches:
+        sys.exit(1)
+
+
+def _alpha_beta_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--alpha-beta",
+        "alpha_betas",
+        type=DOSE_Q,
+        multiple=True,
+        help="alpha/beta ratio (repeatable); default 10 Gy and 3 Gy.",
+    )(f)
+
+
+@cli.command()
+@click.argument("expr")
+@_alpha_beta_option
+@click.option("--reference-dose", type=DOSE_Q, help="Also report EQD at this dose per fraction.")
+@click.option(
+    "--model", type=click.Choice(["lq", "lq-l"]), default="lq", show_default=True,
+    help="lq: linear-quadratic; lq-l: Astrahan's linear-quadratic-linear.",
+)
+@click.option("--transition-dose", type=DOSE_Q, help="LQ-L transition dose d_T.")
+@click.option("--overall-time", type=DURATION_Q, help="Overall treatment time T (e.g. 38d).")
+@click.option("--kickoff", type=DURATION_Q, help="Kick-off time T_k of repopulation (e.g. 28d).")
+@click.option("--k", "k", type=RATE_Q, help="K in BED units per day (e.g. 0.9Gy/d).")
+@click.option("--dprolif", type=RATE_Q, help="Dprolif in EQD2 units per day (e.g. 0.5Gy/d).")
+@_format_option(("text", "json"))
+def bed(
+    expr: str,
+    alpha_betas: tuple[Quantity, ...],
+    reference_dose: Quantity | None,
+    model: str,
+    transition_dose: Quantity | None,
+    overall_time: Quantity | None,
+    kickoff: Quantity | None,
+    k: Quantity | None,
+    dprolif: Quantity | None,
+    fmt: str,
+) -> None:
+    """Physical dose, BED and EQD2 of a fractionation expression.
+
+    EXPR joins phases with '+', each 'N x DOSE' or 'TOTAL/N': "10x400cGy + 3x700cGy",
+    "50.4 Gy/28".
+    """
+    from regimen.export import arith
+    from regimen.radiotherapy import parse_expression
+    from regimen.summary import bed_report
+
+    phases = parse_expression(expr)
+    time = _time_correction(overall_time, kickoff, k, dprolif)
+    if model == "lq-l" and transition_dose is None:
+        raise InputError("--model lq-l needs --transition-dose", where="--transition-dose")
+    if model == "lq" and transition_dose is not None:
+        raise InputError("only applies with --model lq-l", where="--transition-dose")
+    report = bed_report(
+        phases, alpha_betas, reference_dose, "lq-l" if model == "lq-l" else "lq",
+        transition_dose, time,
+    )
+    click.echo(arith.bed_json(report) if fmt == "json" else arith.bed_text(report), nl=False)
+
+
+def _time_correction(
+    overall_time: Quantity | None,
+    kickoff: Quantity | None,
+    k: Quantity | None,
+    dprolif: Quantity | None,
+) -> Any:
+    from regimen.summary import TimeCorrection
+
+    if overall_time is None and kickoff is None and k is None and dprolif is None:
+        return None
+    if overall_time is None or kickoff is None:
+        raise InputError(
+            "the time correction needs --overall-time, --kickoff and one of --k or --dprolif",
+            where="--overall-time",
+        )
+    if (k is None) == (dprolif is None):
+        raise InputError("give exactly one of --k or --dprolif", where="--k")
+    return TimeCorrection(overall_time, kickoff, k, dprolif)
+
+
+@cli.command()
+@click.argument("expr")
+@click.option("--dose-per-fraction", type=DOSE_Q, help="Solve the number of fractions of this size.")
+@click.option("--fractions", type=click.IntRange(1, 200), help="Solve the dose per fraction.")
+@click.option("--alpha-beta", type=DOSE_Q, required=True, help="alpha/beta ratio.")
+@_format_option(("text", "json"))
+def isoeffect(
+    expr: str,
+    dose_per_fraction: Quantity | None,
+    fractions: int | None,
+    alpha_beta: Quantity,
+    fmt: str,
+) -> None:
+    """The schedule with the same BED as EXPR, for a new dose per fraction or fraction count."""
+    from regimen.export import arith
+    from regimen.radiotherapy import parse_expression
+    from regimen.summary import isoeffect_report
+
+    if (dose_per_fraction is None) == (fractions is None):
+        raise InputError("give exactly one of --dose-per-fraction or --fractions", where="isoeffect")
+    report = isoeffect_report(parse_expression(expr), alpha_beta, dose_per_fraction, fractions)
+    out = arith.isoeffect_json(report) if fmt == "json" else arith.isoeffect_text(report)
+    click.echo(out, nl=False)
+
+
+@cli.command()
+@click.argument("regimen")
+@_alpha_beta_option
+@_format_option(("text", "json"))
+def dose(regimen: str, alpha_betas: tuple[Quantity, ...], fmt: str) -> None:
+    """Dose summary of a regimen: radiotherapy physical dose, BED and EQD2."""
+    from regimen.export import arith
+    from regimen.loading import load_regimen
+    from regimen.summary import bed_report
+
+    reg = load_regimen(regimen)
+    rt = reg.radiotherapy
+    report = bed_report(rt[0].phases, alpha_betas) if rt else None
+    if fmt == "json":
+        import json
+
+        data = {
+            "regimen": reg.id,
+            "radiotherapy": arith.bed_data(report) if report else None,
+            "drugs": [],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    lines = [f"{reg.id}: {reg.name}", ""]
+    click.echo("\n".join(lines))
+    if report is not None:
+        click.echo(arith.bed_text(report, title="Radiotherapy"), nl=False)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="regimen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,172 @@
+"""Drug courses: dose levels, dosing days within a cycle, cycle length, dispensing strengths.
+
+>>> from regimen.units import quantity as q
+>>> c = DrugCourse(id="anlotinib", drug="anlotinib", route="oral", frequency="once daily",
+...                dose_levels=(q(12, "mg"), q(10, "mg"), q(8, "mg")), dosing_days=range(1, 15),
+...                cycle_length=21)
+>>> c.start_dose, len(c.dosing_days), c.is_dosing_day(15)
+(<Quantity(12.0, 'milligram')>, 14, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from regimen.errors import InputError
+from regimen.modification import Rule
+from regimen.sources import Source
+from regimen.units import AMOUNT, Quantity, format_quantity, magnitude, require
+
+#: The most cycles any plan will lay out; more is refused rather than exhausting memory.
+MAX_CYCLES = 1000
+#: The longest cycle accepted [d].
+MAX_CYCLE_LENGTH = 365
+
+
+def _mg(q: Quantity) -> float:
+    return magnitude(q, "mg")
+
+
+def _days(value: Iterable[int]) -> tuple[int, ...]:
+    return tuple(sorted(set(value)))
+
+
+@attrs.frozen
+class DrugCourse:
+    """A drug given in cycles.
+
+    Parameters
+    ----------
+    id : str
+        The course id used on the command line (``--start-dose anlotinib=10mg``).
+    drug, route, frequency : str
+        ``"anlotinib"``, ``"oral"``, ``"once daily"`` (written out; never "qd").
+    dose_levels : tuple of Quantity
+        [mg, mcg or g], strictly decreasing; the first is the starting level unless
+        ``start_level`` says otherwise. One level means no reductions: hold or stop only.
+    dosing_days : tuple of int
+        Days of the cycle on which a dose is given (1-based), e.g. 1..14.
+    cycle_length : int
+        [d], e.g. 21.
+    cycles : int or None
+        Planned number of cycles; None means open-ended (the caller sets a horizon).
+    start_level : Quantity or None
+        The starting dose, one of ``dose_levels``.
+    instruction : str
+        Patient-facing timing, e.g. ``"before breakfast"``.
+    missed_dose : str
+        Patient-facing rule for a missed dose.
+    strengths : tuple of Quantity
+        Dosage-form strengths available for dispensing.
+    rules : tuple of Rule
+        Dose-modification rules (see :mod:`regimen.modification`).
+    declared_cycle_total : Quantity or None
+        A per-cycle total stated by the source, checked by ``validate``.
+    label_source : Source or None
+        The label cited when a reduction at the lowest level discontinues the drug.
+    """
+
+    id: str
+    drug: str
+    route: str
+    frequency: str
+    dose_levels: tuple[Quantity, ...] = attrs.field(converter=tuple)
+    dosing_days: tuple[int, ...] = attrs.field(converter=_days)
+    cycle_length: int
+    cycles: int | None = None
+    start_level: Quantity | None = None
+    instruction: str = ""
+    missed_dose: str = ""
+    when_to_call: str = ""
+    strengths: tuple[Quantity, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
+    declared_cycle_total: Quantity | None = None
+    label_source: Source | None = None
+    name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        where = self.id
+        if not self.dose_levels:
+            raise InputError("needs at least one dose level", where=f"{where}.dose_levels")
+        for q in self.dose_levels:
+            require(q, AMOUNT, f"{where}.dose_levels")
+        mgs = [_mg(q) for q in self.dose_levels]
+        if any(b >= a for a, b in zip(mgs, mgs[1:], strict=False)):
+            raise InputError(
+                "dose levels must be strictly decreasing (no re-escalation), got "
+                + ", ".join(format_quantity(q) for q in self.dose_levels),
+                where=f"{where}.dose_levels",
+            )
+        if not 1 <= self.cycle_length <= MAX_CYCLE_LENGTH:
+            raise InputError(
+                f"must be between 1 and {MAX_CYCLE_LENGTH} d, got {self.cycle_length} d",
+                where=f"{where}.cycle_length",
+            )
+        if not self.dosing_days:
+            raise InputError("needs at least one dosing day", where=f"{where}.dosing_days")
+        bad = [d for d in self.dosing_days if not 1 <= d <= self.cycle_length]
+        if bad:
+            raise InputError(
+                f"day {bad[0]} is outside the {self.cycle_length}-day cycle",
+                where=f"{where}.dosing_days",
+            )
+        if self.cycles is not None and not 1 <= self.cycles <= MAX_CYCLES:
+            raise InputError(
+                f"must be between 1 and {MAX_CYCLES}, got {self.cycles}", where=f"{where}.cycles"
+            )
+        if self.start_level is not None:
+            self.level_index(self.start_level, f"{where}.start_level")
+        for q in self.strengths:
+            require(q, AMOUNT, f"{where}.strengths")
+
+    def level_index(self, dose: Quantity, where: str = "dose") -> int:
+        """Index of ``dose`` in :attr:`dose_levels`; an error if it is not one of them."""
+        require(dose, AMOUNT, where)
+        for i, level in enumerate(self.dose_levels):
+            if abs(_mg(level) - _mg(dose)) < 1e-9:
+                return i
+        raise InputError(
+            f"{format_quantity(dose)} is not a dose level of {self.id} ("
+            + ", ".join(format_quantity(q) for q in self.dose_levels)
+            + ")",
+            where=where,
+        )
+
+    @property
+    def start_dose(self) -> Quantity:
+        """The starting dose."""
+        return self.start_level if self.start_level is not None else self.dose_levels[0]
+
+    @property
+    def can_reduce(self) -> bool:
+        """Whether the course has lower dose levels to reduce to."""
+        return len(self.dose_levels) > 1
+
+    def is_dosing_day(self, day: int) -> bool:
+        """Whether ``day`` of the cycle (1-based) is a dosing day."""
+        return day in self.dosing_days
+
+    def dosing_days_text(self) -> str:
+        """``days 1-14 of 21-day cycles`` / ``day 1 of 21-day cycles``."""
+        return f"{days_text(self.dosing_days)} of {self.cycle_length}-day cycles"
+
+
+def days_text(days: tuple[int, ...]) -> str:
+    """Compact day ranges: ``(1, ..., 14)`` -> ``days 1-14``; ``(1,)`` -> ``day 1``.
+
+    >>> days_text((1, 2, 3, 8, 15))
+    'days 1-3, 8, 15'
+    """
+    runs: list[str] = []
+    start = prev = days[0]
+    for d in (*days[1:], None):
+        if d is not None and d == prev + 1:
+            prev = d
+            continue
+        runs.append(f"{start}-{prev}" if prev > start else f"{start}")
+        if d is not None:
+            start = prev = d
+    label = "day" if len(days) == 1 else "days"
+    return f"{label} {', '.join(runs)}"

@@ -1,0 +1,1 @@
+"""Exporters: each renders a plan or a report to text, purely."""

@@ -1,0 +1,229 @@
+"""Text and JSON renderings of the radiotherapy arithmetic (``bed``, ``isoeffect``, ``dose``).
+
+Pure formatting of reports computed in :mod:`regimen.summary`: the text form writes each
+formula with the numbers substituted, so a protocol author can paste it into a chart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from regimen.summary import BedReport, BedResult, IsoeffectReport
+from regimen.units import Quantity, format_number, format_quantity, magnitude, to_json, to_unit
+
+AB = "α/β"
+#: Places for derived values (BED, EQD) in text: 0.01 Gy = 1 cGy.
+DERIVED_PLACES = 2
+#: Places for numbers in JSON: enough to be exact to well below a cGy, and free of float noise.
+JSON_PLACES = 10
+
+
+def _gy(q: Quantity, places: int = 4) -> str:
+    return format_quantity(to_unit(q, "Gy"), places)
+
+
+def _d(q: Quantity) -> str:
+    return _gy(q, DERIVED_PLACES)
+
+
+def _model_name(report: BedReport) -> str:
+    if report.model == "lq-l":
+        assert report.transition_dose is not None  # noqa: S101 - lq-l always has one
+        return (
+            "linear-quadratic-linear (LQ-L, Astrahan 2008), transition dose d_T = "
+            f"{_gy(report.transition_dose)}"
+        )
+    return "linear-quadratic (LQ)"
+
+
+def _phase_name(report: BedReport, index: int) -> str:
+    p = report.phases[index]
+    return p.technique or f"Phase {index + 1}"
+
+
+def _result_lines(report: BedReport, r: BedResult) -> list[str]:
+    ab = _gy(r.alpha_beta)
+    lines = [f"{AB} = {ab}"]
+    for i, t in enumerate(r.terms):
+        p = t.phase
+        n, d = p.fractions, _gy(p.dose_per_fraction)
+        name = _phase_name(report, i)
+        if t.linear:
+            assert report.transition_dose is not None  # noqa: S101 - linear implies lq-l
+            dt = _gy(report.transition_dose)
+            lines.append(
+                f"  {name}: BED = n x [d_T x (1 + d_T / ({AB})) + (1 + 2 d_T / ({AB})) x (d - d_T)]"
+                f" = {n} x [{dt} x (1 + {dt} / {ab}) + (1 + 2 x {dt} / {ab}) x ({d} - {dt})]"
+                f" = {_d(t.bed)}"
+            )
+        else:
+            lines.append(
+                f"  {name}: BED = n x d x (1 + d / ({AB})) = {n} x {d} x (1 + {d} / {ab})"
+                f" = {_d(t.bed)}"
+            )
+    if len(r.terms) > 1:
+        lines.append(
+            "  BED = " + " + ".join(_d(t.bed) for t in r.terms) + f" = {_d(r.bed.value)}"
+        )
+    lines.append(
+        f"  EQD2 = BED / (1 + 2 Gy / ({AB})) = {_d(r.bed.value)} / (1 + 2 Gy / {ab})"
+        f" = {_d(r.eqd2)}"
+    )
+    if r.eqd is not None and report.reference_dose is not None:
+        x = _gy(report.reference_dose)
+        lines.append(
+            f"  EQD(x = {x}) = BED / (1 + x / ({AB})) = {_d(r.bed.value)} / (1 + {x} / {ab})"
+            f" = {_d(r.eqd)}"
+        )
+    if r.corrected is not None and report.time is not None and r.k is not None:
+        t = format_quantity(report.time.overall_time)
+        tk = format_quantity(report.time.kickoff_time)
+        k = format_quantity(r.k, 4)
+        how = ""
+        if report.time.dprolif is not None:
+            how = (
+                f" (K = Dprolif x (1 + 2 Gy / ({AB})) = "
+                f"{format_quantity(report.time.dprolif)} x (1 + 2 Gy / {ab}) = {k})"
+            )
+        lines.append(
+            f"  Time-corrected BED = BED - K x (T - T_k) = {_d(r.bed.value)} - {k} x ({t} - {tk})"
+            f" = {_d(r.corrected.value)}{how}"
+        )
+        if magnitude(report.time.overall_time, "d") <= magnitude(report.time.kickoff_time, "d"):
+            lines.append("  (T <= T_k: no repopulation correction)")
+    return lines
+
+
+def bed_text(report: BedReport, title: str = "") -> str:
+    """The ``bed`` report as text, formulas with numbers substituted."""
+    lines = [title] if title else []
+    lines.append(
+        "Fractionation: "
+        + " + ".join(
+            f"{p}" + (f" ({p.technique})" if p.technique else "") for p in report.phases
+        )
+    )
+    lines.append(
+        "Total physical dose = "
+        + " + ".join(f"{p.fractions} x {_gy(p.dose_per_fraction)}" for p in report.phases)
+        + f" = {_gy(report.total_dose)}"
+    )
+    lines.append(f"Model: {_model_name(report)}")
+    for r in report.results:
+        lines.append("")
+        lines.extend(_result_lines(report, r))
+    if report.warnings:
+        lines.append("")
+        lines.extend(f"Warning: {w}" for w in report.warnings)
+    lines.append("")
+    lines.append(
+        f"BED and EQD are in Gy of their own {AB}; values for different {AB} are never added."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _q(q: Quantity, unit: str | None = None) -> dict[str, object]:
+    return to_json(to_unit(q, unit) if unit else q, JSON_PLACES)
+
+
+def bed_data(report: BedReport) -> dict[str, Any]:
+    """The ``bed`` JSON contract (DESIGN.md)."""
+    results = []
+    for r in report.results:
+        item: dict[str, Any] = {
+            "alpha_beta": _q(r.alpha_beta, "Gy"),
+            "bed": _q(r.bed.value, "Gy"),
+            "eqd2": _q(r.eqd2, "Gy"),
+            "phases": [
+                {"technique": t.phase.technique, "bed": _q(t.bed, "Gy")} for t in r.terms
+            ],
+        }
+        if r.eqd is not None and report.reference_dose is not None:
+            item["eqd"] = {
+                "reference_dose": _q(report.reference_dose, "Gy"),
+                "dose": _q(r.eqd, "Gy"),
+            }
+        if r.corrected is not None and r.k is not None:
+            item["time_corrected_bed"] = _q(r.corrected.value, "Gy")
+            item["k"] = _q(r.k)
+        results.append(item)
+    data: dict[str, Any] = {
+        "model": report.model,
+        "phases": [
+            {
+                "technique": p.technique,
+                "fractions": p.fractions,
+                "dose_per_fraction": _q(p.dose_per_fraction),
+                "total_dose": _q(p.total_dose),
+            }
+            for p in report.phases
+        ],
+        "total_dose": _q(report.total_dose, "Gy"),
+        "results": results,
+        "warnings": list(report.warnings),
+    }
+    if report.transition_dose is not None:
+        data["transition_dose"] = _q(report.transition_dose, "Gy")
+    if report.time is not None:
+        data["overall_time"] = _q(report.time.overall_time)
+        data["kickoff_time"] = _q(report.time.kickoff_time)
+    return data
+
+
+def bed_json(report: BedReport) -> str:
+    """The ``bed`` report as JSON text."""
+    return json.dumps(bed_data(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def isoeffect_data(report: IsoeffectReport) -> dict[str, Any]:
+    """The ``isoeffect`` JSON contract (DESIGN.md)."""
+    return {
+        "target": {
+            "alpha_beta": _q(report.target.alpha_beta, "Gy"),
+            "bed": _q(report.target.value, "Gy"),
+        },
+        "solved": report.solved,
+        "dose_per_fraction": _q(report.dose_per_fraction),
+        "fractions_exact": round(report.fractions_exact, JSON_PLACES),
+        "fractions": report.fractions,
+        "rounding": report.rounding,
+        "total_dose": _q(report.total_dose, "Gy"),
+    }
+
+
+def isoeffect_json(report: IsoeffectReport) -> str:
+    """The ``isoeffect`` report as JSON text."""
+    return json.dumps(isoeffect_data(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def isoeffect_text(report: IsoeffectReport) -> str:
+    """The ``isoeffect`` report as text, with the formula substituted."""
+    ab = _gy(report.target.alpha_beta)
+    schedule = " + ".join(str(p) for p in report.phases)
+    lines = [f"Target: {schedule}, BED = {_d(report.target.value)} at {AB} = {ab}"]
+    if report.solved == "fractions":
+        d = _gy(report.dose_per_fraction)
+        lines.append(
+            f"n = BED / (d x (1 + d / ({AB}))) = {_d(report.target.value)} / ({d} x (1 + {d} / {ab}))"
+            f" = {format_number(report.fractions_exact, 2)} fractions"
+        )
+        how = {
+            "exact": "exactly",
+            "up": "rounded up",
+            "down": "rounded down",
+        }[report.rounding]
+        lines.append(
+            f"Rounded to {report.fractions} fractions ({how}) of {d} = {_gy(report.total_dose)};"
+            f" rounding changes the BED, so check it with 'regimen bed'."
+        )
+    else:
+        lines.append(
+            f"d = ({AB} / 2) x (sqrt(1 + 4 BED / (n x ({AB}))) - 1) = ({ab} / 2) x (sqrt(1 + 4 x "
+            f"{_d(report.target.value)} / ({report.fractions} x {ab})) - 1)"
+            f" = {_gy(report.dose_per_fraction)} per fraction"
+        )
+        lines.append(
+            f"{report.fractions} x {_gy(report.dose_per_fraction)} = {_gy(report.total_dose)}"
+        )
+    return "\n".join(lines) + "\n"

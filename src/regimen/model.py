@@ -1,0 +1,73 @@
+"""The regimen: its courses in order, where each starts, its sources and notes."""
+
+from __future__ import annotations
+
+import attrs
+
+from regimen.drugs import DrugCourse
+from regimen.errors import InputError
+from regimen.radiotherapy import RadiotherapyCourse
+from regimen.sources import Source
+
+Course = RadiotherapyCourse | DrugCourse
+
+
+@attrs.frozen
+class StartRule:
+    """Where a course starts.
+
+    ``after`` None: on the plan's start date. Otherwise ``gap`` days after the last treatment
+    day (last fraction or last dosing day) of course ``after``: ``gap = 1`` is the next day.
+    ``with_course``: on the same day as that course's first day.
+    """
+
+    after: str | None = None
+    gap: int = 0
+    with_course: str | None = None
+    note: str = ""
+
+
+@attrs.frozen
+class Regimen:
+    """A whole regimen, as a bundled or user file describes it."""
+
+    id: str
+    name: str
+    courses: tuple[Course, ...] = attrs.field(converter=tuple)
+    starts: dict[str, StartRule] = attrs.field(factory=dict)
+    sources: dict[str, Source] = attrs.field(factory=dict)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        ids = [c.id for c in self.courses]
+        if len(set(ids)) != len(ids):
+            raise InputError("course ids must be unique", where="courses")
+
+    def course(self, course_id: str) -> Course:
+        """The course with this id; an error listing the known ids otherwise."""
+        for c in self.courses:
+            if c.id == course_id:
+                return c
+        raise InputError(
+            f"no course {course_id!r} in {self.id} (courses: {', '.join(self.course_ids)})"
+        )
+
+    @property
+    def course_ids(self) -> tuple[str, ...]:
+        """Course ids in order."""
+        return tuple(c.id for c in self.courses)
+
+    @property
+    def radiotherapy(self) -> tuple[RadiotherapyCourse, ...]:
+        """The radiotherapy courses."""
+        return tuple(c for c in self.courses if isinstance(c, RadiotherapyCourse))
+
+    @property
+    def drugs(self) -> tuple[DrugCourse, ...]:
+        """The drug courses."""
+        return tuple(c for c in self.courses if isinstance(c, DrugCourse))
+
+    def start_rule(self, course_id: str) -> StartRule:
+        """How ``course_id`` is placed (default: on the plan's start date)."""
+        return self.starts.get(course_id, StartRule())

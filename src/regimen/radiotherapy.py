@@ -1,0 +1,166 @@
+"""Radiotherapy models: phases, courses, and the fractionation expression parser.
+
+A :class:`Phase` is a block of equal fractions delivered one per treatment day; a
+:class:`RadiotherapyCourse` is its phases in order. Both are frozen and hold pint quantities.
+
+Expressions (used by the CLI) join phases with ``+``; each phase is ``N x DOSE``
+(``10x400cGy``, ``10 x 4 Gy``, ``3 × 7 Gy``) or ``TOTAL/N`` (``50.4 Gy/28``, ``50.4Gy/28f``).
+
+>>> [str(p) for p in parse_expression("10x400cGy + 3 x 7 Gy")]
+['10 x 400 cGy', '3 x 7 Gy']
+>>> [str(p) for p in parse_expression("50.4 Gy/28")]
+['28 x 1.8 Gy']
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from decimal import Decimal
+
+import attrs
+
+from regimen.errors import ExpressionError, InputError, RegimenError
+from regimen.units import DOSE, Quantity, format_quantity, parse_quantity, quantity, require
+
+#: The most fractions one phase may have; more is a typo, not a treatment.
+MAX_FRACTIONS = 200
+
+
+class TreatmentDays(enum.Enum):
+    """Which calendar days a radiotherapy phase may treat on."""
+
+    WEEKDAYS = "weekdays"  # Monday to Friday, less public holidays when asked
+    EVERY_DAY = "every day"
+
+
+def _check_fractions(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"must be a whole number, got {value!r}", where="fractions")
+    if not 1 <= value <= MAX_FRACTIONS:
+        raise InputError(f"must be between 1 and {MAX_FRACTIONS}, got {value}", where="fractions")
+
+
+def _check_dose(instance: object, attribute: attrs.Attribute[Quantity], value: Quantity) -> None:
+    require(value, DOSE, "dose per fraction")
+    if not value.magnitude > 0:
+        raise InputError("must be greater than zero", where="dose per fraction")
+
+
+@attrs.frozen
+class Phase:
+    """One block of equal fractions.
+
+    Parameters
+    ----------
+    fractions : int
+        Number of fractions, 1-200.
+    dose_per_fraction : Quantity
+        [Gy or cGy], kept in the unit it was written in.
+    technique : str
+        E.g. ``"IMRT"``, ``"Stereotactic boost"``.
+    treatment_days : TreatmentDays
+        The days it may treat on (scheduling).
+    """
+
+    fractions: int = attrs.field(validator=_check_fractions)
+    dose_per_fraction: Quantity = attrs.field(validator=_check_dose)
+    technique: str = ""
+    treatment_days: TreatmentDays = TreatmentDays.WEEKDAYS
+
+    @property
+    def total_dose(self) -> Quantity:
+        """n x d, in the unit of the dose per fraction (exact in decimal)."""
+        d = Decimal(repr(float(self.dose_per_fraction.magnitude)))
+        return quantity(d * self.fractions, str(format(self.dose_per_fraction.units, "~")))
+
+    def __str__(self) -> str:
+        return f"{self.fractions} x {format_quantity(self.dose_per_fraction)}"
+
+
+@attrs.frozen
+class RadiotherapyCourse:
+    """Ordered radiotherapy phases delivered back to back, one fraction per treatment day.
+
+    ``declared_total`` is a figure the source states (e.g. ``6100 cGy``) that ``validate``
+    checks against the arithmetic.
+    """
+
+    id: str
+    phases: tuple[Phase, ...] = attrs.field(converter=tuple)
+    declared_total: Quantity | None = None
+    name: str = ""
+
+    @phases.validator
+    def _phases_not_empty(self, attribute: attrs.Attribute[tuple[Phase, ...]], value: tuple[Phase, ...]) -> None:
+        if not value:
+            raise InputError("a radiotherapy course needs at least one phase", where=self.id)
+
+    @property
+    def fractions(self) -> int:
+        """Planned fractions over all phases."""
+        return sum(p.fractions for p in self.phases)
+
+
+_NX_RE = re.compile(r"^\s*(?P<n>[^x×*]+?)\s*[x×*]\s*(?P<dose>.+?)\s*$", re.IGNORECASE)
+_TOTAL_RE = re.compile(r"^\s*(?P<total>[^/]+?)\s*/\s*(?P<n>[^/]+?)\s*(?:f|fx|fr)?\s*$", re.IGNORECASE)
+_INT_RE = re.compile(r"^\d+$")
+
+
+def _fraction_count(text: str, expr: str) -> int:
+    text = text.strip()
+    if not _INT_RE.match(text):
+        raise ExpressionError(
+            f"the number of fractions must be a whole number, got {text!r} in {expr!r}",
+            where="expression",
+        )
+    n = int(text)
+    if not 1 <= n <= MAX_FRACTIONS:
+        raise ExpressionError(
+            f"the number of fractions must be between 1 and {MAX_FRACTIONS}, got {n} in {expr!r}",
+            where="expression",
+        )
+    return n
+
+
+def parse_expression(expr: str) -> tuple[Phase, ...]:
+    """Parse a fractionation expression into phases (see the module docstring).
+
+    >>> parse_expression("2.5x2Gy")
+    Traceback (most recent call last):
+    ...
+    regimen.errors.ExpressionError: expression: the number of fractions must be a whole number, got '2.5' in '2.5x2Gy'
+    """
+    if not isinstance(expr, str) or not expr.strip():
+        raise ExpressionError("empty fractionation expression; write e.g. '10x400cGy'", where="expression")
+    phases: list[Phase] = []
+    parts = expr.split("+")
+    for index, part in enumerate(parts, start=1):
+        if not part.strip():
+            raise ExpressionError(f"empty phase {index} in {expr!r}", where="expression")
+        technique = f"Phase {index}" if len(parts) > 1 else ""
+        m = _NX_RE.match(part)
+        try:
+            if m is not None:
+                n = _fraction_count(m.group("n"), expr)
+                dose = parse_quantity(m.group("dose"), DOSE, "expression")
+                phases.append(Phase(n, dose, technique))
+                continue
+            m = _TOTAL_RE.match(part)
+            if m is not None:
+                n = _fraction_count(m.group("n"), expr)
+                total = parse_quantity(m.group("total"), DOSE, "expression")
+                per = Decimal(repr(float(total.magnitude))) / n
+                unit = str(format(total.units, "~"))
+                phases.append(Phase(n, quantity(per, unit), technique))
+                continue
+        except ExpressionError:
+            raise
+        except RegimenError as exc:
+            raise ExpressionError(f"{exc.what} (in {expr!r})", where="expression") from None
+        raise ExpressionError(
+            f"cannot read phase {part.strip()!r}; write 'N x DOSE' (10x400cGy) or 'TOTAL/N' "
+            "(50.4 Gy/28)",
+            where="expression",
+        )
+    return tuple(phases)

@@ -1,0 +1,387 @@
+"""Units: the one pint registry, strict quantity parsing and ISMP-safe formatting.
+
+The registry is built once, from the lean definitions file ``units.txt`` beside this module,
+which holds only the units regimen accepts. Each kind of field has an allow-list of units:
+
+=================  ===============
+kind               accepted units
+=================  ===============
+absorbed dose      Gy, cGy
+drug amount        mg, mcg, g
+duration           d, wk
+dose rate          Gy/d, cGy/d
+=================  ===============
+
+Pint cannot tell a physical dose from a BED (both are Gy), a gray from a sievert, or the
+radiation "rad" from the radian; so Sv, rad, J/kg, ug and friends are refused with a message
+that says what to write instead.
+
+Conversions between units of one kind are done in decimal arithmetic, so ``200 cGy`` becomes
+exactly the float ``2.0`` and ``5040 cGy`` exactly the float nearest to 50.4, the same numbers
+that ``2 Gy`` and ``50.4 Gy`` give.
+
+Examples
+--------
+>>> q = parse_quantity("400 cGy", DOSE)
+>>> format_quantity(q)
+'400 cGy'
+>>> format_quantity(to_unit(q, "Gy"))
+'4 Gy'
+>>> format_quantity(parse_quantity("0.5mg", AMOUNT))
+'0.5 mg'
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from regimen.errors import UnitError
+
+if TYPE_CHECKING:
+    import pint
+
+#: A pint quantity from :func:`registry` (pint's own stubs are incomplete, so typed as Any).
+Quantity: TypeAlias = Any
+
+
+class Kind(enum.Enum):
+    """A kind of field, with the units it accepts (first one is the canonical unit)."""
+
+    DOSE = ("absorbed dose", ("Gy", "cGy"))
+    AMOUNT = ("drug amount", ("mg", "mcg", "g"))
+    DURATION = ("duration", ("d", "wk"))
+    DOSE_RATE = ("dose rate", ("Gy/d", "cGy/d"))
+
+    def __init__(self, label: str, units: tuple[str, ...]) -> None:
+        self.label = label
+        self.units = units
+
+    @property
+    def canonical(self) -> str:
+        """The unit every computation of this kind is done in."""
+        return self.units[0]
+
+
+DOSE = Kind.DOSE
+AMOUNT = Kind.AMOUNT
+DURATION = Kind.DURATION
+DOSE_RATE = Kind.DOSE_RATE
+
+#: Exact factor from each accepted unit to its kind's canonical unit.
+_FACTORS: dict[str, Decimal] = {
+    "Gy": Decimal(1),
+    "cGy": Decimal("0.01"),
+    "mg": Decimal(1),
+    "mcg": Decimal("0.001"),
+    "g": Decimal(1000),
+    "d": Decimal(1),
+    "wk": Decimal(7),
+    "Gy/d": Decimal(1),
+    "cGy/d": Decimal("0.01"),
+}
+
+_KIND_OF_UNIT: dict[str, Kind] = {u: k for k in Kind for u in k.units}
+
+#: Units people write that regimen refuses, with the reason given back to them.
+_REFUSED: dict[str, str] = {
+    "sv": "Sv is an equivalent dose (radiation protection), not an absorbed dose; use Gy or cGy",
+    "msv": "mSv is an equivalent dose (radiation protection), not an absorbed dose; use Gy or cGy",
+    "rad": "'rad' is ambiguous (the old radiation unit or the radian); use cGy (1 rad = 1 cGy)",
+    "j/kg": "J/kg is not accepted; write an absorbed dose in Gy or cGy",
+    "ug": "'ug' is an ISMP error-prone abbreviation; write mcg",
+    "µg": "'µg' is an ISMP error-prone abbreviation; write mcg",
+    "μg": "'μg' is an ISMP error-prone abbreviation; write mcg",
+    "u": "'U' is an ISMP error-prone abbreviation; write 'units' in full (and units are not "
+    "accepted for these drugs)",
+    "iu": "'IU' is an ISMP error-prone abbreviation and not accepted here",
+    "kgy": "kGy is not a therapeutic dose unit; use Gy or cGy",
+    "mgy": "mGy is not accepted; use Gy or cGy",
+    "ml": "mL is a volume, not a drug amount; write the amount in mg, mcg or g",
+    "kg": "kg is not accepted for a drug amount; use mg, mcg or g",
+    "days": "write days as 'd' (e.g. '21 d')",
+    "day": "write days as 'd' (e.g. '21 d')",
+    "weeks": "write weeks as 'wk' (e.g. '3 wk')",
+    "w": "write weeks as 'wk' (e.g. '3 wk')",
+}
+
+_QUANTITY_RE = re.compile(
+    r"^\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*?)?\s*$"
+)
+
+#: Largest magnitude accepted anywhere, in the canonical unit; beyond it a value is refused
+#: as absurd rather than carried into arithmetic that overflows.
+MAX_MAGNITUDE = Decimal("1e6")
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """Return the package's one unit registry, built on first use from ``units.txt``."""
+    import pint
+
+    ureg = pint.UnitRegistry(None, autoconvert_offset_to_baseunit=False, cache_folder=None)
+    ureg.load_definitions(str(resources.files("regimen").joinpath("units.txt")))
+    return ureg
+
+
+def quantity(value: float | int | Decimal, unit: str) -> Quantity:
+    """Make a quantity in one of the accepted units.
+
+    >>> format_quantity(quantity(12, "mg"))
+    '12 mg'
+    """
+    if unit not in _FACTORS:
+        raise UnitError(f"unit {unit!r} is not one regimen accepts")
+    return registry().Quantity(float(value), unit)
+
+
+def kind_of(q: Quantity) -> Kind:
+    """The kind of a quantity, from its unit."""
+    unit = unit_symbol(q)
+    try:
+        return _KIND_OF_UNIT[unit]
+    except KeyError:
+        raise UnitError(f"unit {unit!r} is not one regimen accepts") from None
+
+
+def unit_symbol(q: Quantity) -> str:
+    """The unit of ``q`` as regimen writes it (``cGy``, ``mg``, ``Gy/d``)."""
+    return str(format(q.units, "~")).replace(" ", "")
+
+
+def require(q: object, kind: Kind, what: str = "value") -> Quantity:
+    """Check that ``q`` is a quantity of ``kind``; a bare number or another kind is an error.
+
+    >>> require(12, DOSE, "dose per fraction")
+    Traceback (most recent call last):
+    ...
+    regimen.errors.UnitError: dose per fraction: needs a unit (Gy or cGy), got the bare number 12
+    """
+    if isinstance(q, (int, float, Decimal)):
+        raise UnitError(
+            f"needs a unit ({' or '.join(kind.units)}), got the bare number {q}", where=what
+        )
+    if not hasattr(q, "units") or not hasattr(q, "magnitude"):
+        raise UnitError(f"expected {_an(kind.label)}, got {q!r}", where=what)
+    actual = kind_of(q)
+    if actual is not kind:
+        raise UnitError(
+            f"{format_quantity(q)} is {_an(actual.label)}; {_an(kind.label)} needs "
+            f"{' or '.join(kind.units)}",
+            where=what,
+        )
+    return q
+
+
+def _exact(q: Quantity) -> Decimal:
+    """The magnitude of ``q`` in its kind's canonical unit, as an exact decimal."""
+    unit = unit_symbol(q)
+    return Decimal(repr(float(q.magnitude))) * _FACTORS[unit]
+
+
+def magnitude(q: Quantity, unit: str) -> float:
+    """The magnitude of ``q`` in ``unit`` (same kind), converted exactly in decimal.
+
+    >>> magnitude(quantity(200, "cGy"), "Gy") == 2.0
+    True
+    >>> magnitude(quantity(5040, "cGy"), "Gy") == 50.4
+    True
+    """
+    src = unit_symbol(q)
+    if src not in _FACTORS or unit not in _FACTORS or _KIND_OF_UNIT[src] is not _KIND_OF_UNIT[unit]:
+        raise UnitError(f"cannot express {format_quantity(q)} in {unit}")
+    if src == unit:
+        return float(q.magnitude)
+    return float(_exact(q) / _FACTORS[unit])
+
+
+def to_unit(q: Quantity, unit: str) -> Quantity:
+    """``q`` converted (exactly, in decimal) to ``unit`` of the same kind."""
+    return quantity(magnitude(q, unit), unit)
+
+
+def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
+    """Parse ``"400 cGy"``, ``"12mg"`` or ``"21 d"`` strictly as a quantity of ``kind``.
+
+    The number must be finite and positive (zero is allowed only for durations), and no larger
+    than :data:`MAX_MAGNITUDE` in the canonical unit. ``what`` names the field in messages.
+
+    >>> format_quantity(parse_quantity("10 x", DOSE))
+    Traceback (most recent call last):
+    ...
+    regimen.errors.UnitError: value: unknown unit 'x' in '10 x'; an absorbed dose needs Gy or cGy
+    """
+    if isinstance(text, bool):
+        raise UnitError(f"expected {_an(kind.label)} like {_example(kind)}, got {text!r}", where=what)
+    if isinstance(text, (int, float)):
+        raise UnitError(
+            f"needs a unit ({' or '.join(kind.units)}), got the bare number {text!r}",
+            where=what,
+        )
+    if not isinstance(text, str):
+        raise UnitError(
+            f"expected {_an(kind.label)} like {_example(kind)}, got {type(text).__name__}",
+            where=what,
+        )
+    m = _QUANTITY_RE.match(text)
+    if m is None:
+        raise UnitError(
+            f"expected {_an(kind.label)} like {_example(kind)}, got {text!r}", where=what
+        )
+    unit = (m.group("unit") or "").replace(" ", "")
+    if not unit:
+        raise UnitError(
+            f"needs a unit ({' or '.join(kind.units)}), got {text.strip()!r}", where=what
+        )
+    try:
+        value = Decimal(m.group("num"))
+    except InvalidOperation:  # pragma: no cover - the regex admits only decimal numbers
+        raise UnitError(f"not a number in {text!r}", where=what) from None
+    symbol = _canonical_spelling(unit)
+    if symbol is None:
+        reason = _REFUSED.get(unit.lower())
+        if reason is None:
+            reason = f"unknown unit {unit!r} in {text!r}; {_an(kind.label)} needs " + " or ".join(
+                kind.units
+            )
+        raise UnitError(reason, where=what)
+    actual = _KIND_OF_UNIT[symbol]
+    if actual is not kind:
+        raise UnitError(
+            f"{text.strip()!r} is {_an(actual.label)}; {_an(kind.label)} needs "
+            + " or ".join(kind.units),
+            where=what,
+        )
+    canonical = value * _FACTORS[symbol]
+    if canonical <= 0 and kind is not DURATION:
+        raise UnitError(f"must be greater than zero, got {text.strip()!r}", where=what)
+    if canonical < 0:
+        raise UnitError(f"must not be negative, got {text.strip()!r}", where=what)
+    if canonical > MAX_MAGNITUDE:
+        raise UnitError(
+            f"{text.strip()!r} is beyond any plausible {kind.label} "
+            f"(limit {_plain(MAX_MAGNITUDE)} {kind.canonical})",
+            where=what,
+        )
+    return quantity(value, symbol)
+
+
+def _canonical_spelling(unit: str) -> str | None:
+    """The accepted symbol ``unit`` spells (exact case first, then a case-insensitive match
+    that is unambiguous: ``gy`` -> ``Gy``, ``CGY`` -> ``cGy``, ``MG`` -> ``mg``)."""
+    if unit in _FACTORS:
+        return unit
+    matches = [u for u in _FACTORS if u.lower() == unit.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _an(label: str) -> str:
+    return ("an " if label[0] in "aeiou" else "a ") + label
+
+
+def _example(kind: Kind) -> str:
+    return {DOSE: "'400 cGy'", AMOUNT: "'12 mg'", DURATION: "'21 d'", DOSE_RATE: "'0.9 Gy/d'"}[kind]
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as plain text: no exponent, no trailing zeros, a leading zero."""
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text
+
+
+def format_number(value: float | int | Decimal, places: int = 4) -> str:
+    """A number in ISMP-safe form, rounded half-up to ``places`` decimals.
+
+    >>> format_number(12.0), format_number(0.5), format_number(163.333333, 2)
+    ('12', '0.5', '163.33')
+    >>> format_number(-0.00001)
+    '0'
+    """
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise UnitError(f"not a finite number: {value}")
+    dec = value if isinstance(value, Decimal) else Decimal(repr(value))
+    step = Decimal(1).scaleb(-places)
+    return _plain(dec.quantize(step, rounding=ROUND_HALF_UP))
+
+
+def format_quantity(q: Quantity, places: int = 4) -> str:
+    """A quantity in ISMP-safe notation: ``12 mg``, ``0.5 mg``, ``4 Gy``, ``1.8 Gy``.
+
+    No trailing zeros, a leading zero before a decimal point, one space before the unit, and
+    the unit as regimen spells it (``mcg``, never ``ug``).
+
+    >>> format_quantity(quantity(12.0, "mg")), format_quantity(quantity(0.25, "mcg"))
+    ('12 mg', '0.25 mcg')
+    """
+    return f"{format_number(float(q.magnitude), places)} {unit_symbol(q)}"
+
+
+def to_json(q: Quantity, places: int | None = None) -> dict[str, object]:
+    """The JSON contract for a quantity: ``{"value": <number>, "unit": "<unit>"}``.
+
+    Whole numbers are written as integers (``12``, not ``12.0``).
+
+    >>> to_json(quantity(12.0, "mg"))
+    {'value': 12, 'unit': 'mg'}
+    """
+    value = float(q.magnitude)
+    if places is not None:
+        value = round(value, places)
+    number: int | float = int(value) if value.is_integer() else value
+    return {"value": number, "unit": unit_symbol(q)}
+
+
+#: Abbreviations ISMP lists as error-prone; none may appear in text a person reads.
+BANNED_ABBREVIATIONS = (
+    "qd",
+    "q.d.",
+    "qod",
+    "q.o.d.",
+    "od",
+    "u",
+    "iu",
+    "ug",
+    "µg",
+    "μg",
+    "cc",
+    "hs",
+    "tiw",
+    "sc",
+    "sq",
+    "d/c",
+    "qhs",
+)
+_BANNED_RE = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(a) for a in BANNED_ABBREVIATIONS) + r")(?![\w])",
+    re.IGNORECASE,
+)
+_TRAILING_ZERO_RE = re.compile(r"\b\d+\.0+\s*(?:mg|mcg|g|Gy|cGy)\b")
+_NAKED_DECIMAL_RE = re.compile(r"(?<![\w.])\.\d+\s*(?:mg|mcg|g|Gy|cGy)\b")
+
+
+def unsafe_notation(text: str) -> str | None:
+    """Say what is unsafe in human-facing ``text`` (ISMP), or return None if it is safe.
+
+    >>> unsafe_notation("12 mg once daily") is None
+    True
+    >>> unsafe_notation("12.0 mg qd")
+    "error-prone abbreviation 'qd'"
+    """
+    m = _BANNED_RE.search(text)
+    if m:
+        return f"error-prone abbreviation {m.group(1)!r}"
+    m = _TRAILING_ZERO_RE.search(text)
+    if m:
+        return f"trailing zero in {m.group(0)!r}"
+    m = _NAKED_DECIMAL_RE.search(text)
+    if m:
+        return f"missing leading zero in {m.group(0)!r}"
+    return None
