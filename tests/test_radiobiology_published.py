@@ -245,9 +245,7 @@ def test_prostate_hypofractionation_table(expr, eqd2_ab15, eqd2_ab3, decimals):
         ("47.5 Gy/5", 3, 118, 118.75, 1.0),  # printed 118; 47.5 x 12.5/5 = 118.75
     ],
 )
-def test_prostate_table_cells_printed_off_by_rounding(
-    expr, ab, printed, exact, unit_in_last_place
-):
+def test_prostate_table_cells_printed_off_by_rounding(expr, ab, printed, exact, unit_in_last_place):
     value = eqd_gy(expr, ab)
     assert value == hand(exact)
     assert abs(value - printed) < unit_in_last_place
@@ -388,9 +386,7 @@ def test_lq_minus_lq_l_is_the_quadratic_excess_above_dt():
 
 def test_lq_l_transition_dose_in_cgy():
     # d_T written as 600 cGy must give the same BED as 6 Gy (121.2 Gy, hand, see above).
-    assert bed_gy(
-        "3x20Gy", 10, model="lq-l", transition_dose=quantity(600, "cGy")
-    ) == hand(121.2)
+    assert bed_gy("3x20Gy", 10, model="lq-l", transition_dose=quantity(600, "cGy")) == hand(121.2)
 
 
 def test_lq_l_refuses_reference_dose_above_dt():

@@ -8,6 +8,7 @@ inside the commands that need them, so ``--help`` and ``--version`` start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 class RegimenGroup(click.Group):
     """A click group that turns every error into one line and a meaningful exit code."""
 
-    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
         try:
             rv = super().main(*args, **kwargs)
@@ -63,7 +64,7 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 # parameter types
 
 
-class QuantityType(click.ParamType):
+class QuantityType(click.ParamType):  # type: ignore[type-arg]
     """A quantity option (``10Gy``, ``400 cGy``, ``12 mg``) of one kind."""
 
     def __init__(self, kind_name: str) -> None:
@@ -145,10 +146,8 @@ def write_output(text: str, output: str | None, force: bool) -> None:
         raise InputError(exc.strerror or str(exc), where=where) from None
     finally:
         if tmp_name is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
-            except OSError:
-                pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +240,10 @@ def _alpha_beta_option(f: Callable[..., Any]) -> Callable[..., Any]:
 @_alpha_beta_option
 @click.option("--reference-dose", type=DOSE_Q, help="Also report EQD at this dose per fraction.")
 @click.option(
-    "--model", type=click.Choice(["lq", "lq-l"]), default="lq", show_default=True,
+    "--model",
+    type=click.Choice(["lq", "lq-l"]),
+    default="lq",
+    show_default=True,
     help="lq: linear-quadratic; lq-l: Astrahan's linear-quadratic-linear.",
 )
 @click.option("--transition-dose", type=DOSE_Q, help="LQ-L transition dose d_T.")
@@ -278,8 +280,12 @@ def bed(
     if model == "lq" and transition_dose is not None:
         raise InputError("only applies with --model lq-l", where="--transition-dose")
     report = bed_report(
-        phases, alpha_betas, reference_dose, "lq-l" if model == "lq-l" else "lq",
-        transition_dose, time,
+        phases,
+        alpha_betas,
+        reference_dose,
+        "lq-l" if model == "lq-l" else "lq",
+        transition_dose,
+        time,
     )
     click.echo(arith.bed_json(report) if fmt == "json" else arith.bed_text(report), nl=False)
 
@@ -306,7 +312,9 @@ def _time_correction(
 
 @cli.command()
 @click.argument("expr")
-@click.option("--dose-per-fraction", type=DOSE_Q, help="Solve the number of fractions of this size.")
+@click.option(
+    "--dose-per-fraction", type=DOSE_Q, help="Solve the number of fractions of this size."
+)
 @click.option("--fractions", type=click.IntRange(1, 200), help="Solve the dose per fraction.")
 @click.option("--alpha-beta", type=DOSE_Q, required=True, help="alpha/beta ratio.")
 @_format_option(("text", "json"))
@@ -323,7 +331,9 @@ def isoeffect(
     from regimen.summary import isoeffect_report
 
     if (dose_per_fraction is None) == (fractions is None):
-        raise InputError("give exactly one of --dose-per-fraction or --fractions", where="isoeffect")
+        raise InputError(
+            "give exactly one of --dose-per-fraction or --fractions", where="isoeffect"
+        )
     report = isoeffect_report(parse_expression(expr), alpha_beta, dose_per_fraction, fractions)
     out = arith.isoeffect_json(report) if fmt == "json" else arith.isoeffect_text(report)
     click.echo(out, nl=False)
@@ -345,7 +355,7 @@ def dose(regimen: str, alpha_betas: tuple[Quantity, ...], fmt: str) -> None:
     if fmt == "json":
         import json
 
-        data = {
+        data: dict[str, Any] = {
             "regimen": reg.id,
             "radiotherapy": arith.bed_data(report) if report else None,
             "drugs": [],

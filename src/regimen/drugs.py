@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import attrs
@@ -72,7 +73,7 @@ class DrugCourse:
     drug: str
     route: str
     frequency: str
-    dose_levels: tuple[Quantity, ...] = attrs.field(converter=tuple)
+    dose_levels: tuple[Quantity, ...] = attrs.field()
     dosing_days: tuple[int, ...] = attrs.field(converter=_days)
     cycle_length: int
     cycles: int | None = None
@@ -80,8 +81,8 @@ class DrugCourse:
     instruction: str = ""
     missed_dose: str = ""
     when_to_call: str = ""
-    strengths: tuple[Quantity, ...] = attrs.field(default=(), converter=tuple)
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
+    strengths: tuple[Quantity, ...] = attrs.field(default=())
+    rules: tuple[Rule, ...] = attrs.field(default=())
     declared_cycle_total: Quantity | None = None
     label_source: Source | None = None
     name: str = ""
@@ -93,7 +94,7 @@ class DrugCourse:
         for q in self.dose_levels:
             require(q, AMOUNT, f"{where}.dose_levels")
         mgs = [_mg(q) for q in self.dose_levels]
-        if any(b >= a for a, b in zip(mgs, mgs[1:], strict=False)):
+        if any(b >= a for a, b in itertools.pairwise(mgs)):
             raise InputError(
                 "dose levels must be strictly decreasing (no re-escalation), got "
                 + ", ".join(format_quantity(q) for q in self.dose_levels),

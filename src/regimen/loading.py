@@ -118,7 +118,7 @@ def parse_regimen(text: str, where: str, regimen_id: str) -> Regimen:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LoadError(where, [("", _toml_message(exc))]) from None
+        raise LoadError(where, [("", _toml_message(exc, text))]) from None
     reader = _Reader()
     regimen = reader.regimen(data, regimen_id)
     if reader.problems or regimen is None:
@@ -126,12 +126,20 @@ def parse_regimen(text: str, where: str, regimen_id: str) -> Regimen:
     return regimen
 
 
-def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
     msg = str(exc)
     m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
     if m:
         core = msg[: m.start()].strip()
         return f"line {m.group(1)}, column {m.group(2)}: TOML syntax error: {core}"
+    m = re.search(r"\(at end of document\)", msg)
+    if m:
+        lines = text.splitlines() or [""]
+        core = msg[: m.start()].strip()
+        return (
+            f"line {len(lines)}, column {len(lines[-1]) + 1}: TOML syntax error: {core} "
+            "(at end of file)"
+        )
     return f"TOML syntax error: {msg}"
 
 
@@ -195,6 +203,7 @@ class _Reader:
         raw_courses = data.get("courses", _MISSING)
         courses: list[Course] = []
         starts: dict[str, StartRule] = {}
+        declared_ids: list[str | None] = []
         if isinstance(raw_courses, _Missing):
             self.problem("courses", "is required (at least one [[courses]] table)")
         elif not isinstance(raw_courses, list) or not all(isinstance(c, dict) for c in raw_courses):
@@ -203,12 +212,14 @@ class _Reader:
             self.problem("courses", "needs at least one course")
         else:
             for i, raw in enumerate(raw_courses):
+                raw_id = raw.get("id")
+                declared_ids.append(raw_id if isinstance(raw_id, str) else None)
                 built = self.course(raw, f"courses[{i}]", sources)
                 if built is not None:
                     course, start = built
                     courses.append(course)
                     starts[course.id] = start
-        self.check_starts(courses, starts)
+        self.check_starts(declared_ids, starts)
         if self.problems or name is None:
             return None
         try:
@@ -238,14 +249,15 @@ class _Reader:
             if not isinstance(entry, dict):
                 self.problem(path, "must be a table")
                 continue
-            self.table(entry, path, ("kind", "citation", "doi", "url", "note"))
+            self.table(entry, path, ("kind", "title", "citation", "doi", "url", "note"))
             kind = self.get(entry, path, "kind", _enum(SourceKind))
             citation = self.get(entry, path, "citation", _text)
             doi = self.get(entry, path, "doi", _text, required=False) or ""
             url = self.get(entry, path, "url", _text, required=False) or ""
             note = self.get(entry, path, "note", _text, required=False) or ""
+            title = self.get(entry, path, "title", _text, required=False) or ""
             if kind is not None and citation is not None:
-                out[key] = Source(key, kind, citation, doi, url, note)
+                out[key] = Source(key, kind, citation, doi, url, note, title)
         return out
 
     def course(
@@ -296,7 +308,7 @@ class _Reader:
         if isinstance(raw, _Missing):
             return StartRule()
         if not isinstance(raw, dict):
-            self.problem(path, "must be a table like { after = \"rt\", gap = \"1 d\" }")
+            self.problem(path, 'must be a table like { after = "rt", gap = "1 d" }')
             return None
         self.table(raw, path, ("after", "gap", "with", "note"))
         after = self.get(raw, path, "after", _identifier, required=False)
@@ -311,18 +323,16 @@ class _Reader:
             return None
         return StartRule(after=after, gap=gap or 0, with_course=with_course, note=note)
 
-    def check_starts(self, courses: Sequence[Course], starts: dict[str, StartRule]) -> None:
-        ids = [c.id for c in courses]
+    def check_starts(self, ids: Sequence[str | None], starts: dict[str, StartRule]) -> None:
         seen: set[str] = set()
-        for i, c in enumerate(courses):
-            if c.id in seen:
-                self.problem(f"courses[{i}].id", f"duplicate course id {c.id!r}")
-            seen.add(c.id)
-        for i, c in enumerate(courses):
-            rule = starts.get(c.id)
-            if rule is None:
+        for i, cid in enumerate(ids):
+            if cid is None:
                 continue
-            ref = rule.after or rule.with_course
+            if cid in seen:
+                self.problem(f"courses[{i}].id", f"duplicate course id {cid!r}")
+            seen.add(cid)
+            rule = starts.get(cid)
+            ref = rule.after or rule.with_course if rule is not None else None
             if ref is None:
                 continue
             if ref not in ids:
@@ -434,9 +444,7 @@ class _Reader:
             return None
         return course
 
-    def rules(
-        self, raw: Any, path: str, sources: dict[str, Source]
-    ) -> tuple[Rule, ...] | None:
+    def rules(self, raw: Any, path: str, sources: dict[str, Source]) -> tuple[Rule, ...] | None:
         if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
             self.problem(path, "must be an array of tables ([[courses.rules]])")
             return None
@@ -557,7 +565,9 @@ def _quantity_list(kind: Kind) -> Callable[[Any, str], tuple[Quantity, ...]]:
 
     def check(value: Any, where: str) -> tuple[Quantity, ...]:
         if not isinstance(value, list) or not value:
-            raise InputError(f"must be a non-empty array like [\"12 mg\", \"10 mg\"], got {_typename(value)}")
+            raise InputError(
+                f'must be a non-empty array like ["12 mg", "10 mg"], got {_typename(value)}'
+            )
         out = []
         for i, v in enumerate(value):
             try:
@@ -597,7 +607,7 @@ def _day_list(value: Any, where: str) -> tuple[int, ...]:
         for part in value.split(","):
             m = _DAYS_RE.match(part)
             if m is None:
-                raise InputError(f"must be day numbers like \"1-14\" or \"1, 8\", got {value!r}")
+                raise InputError(f'must be day numbers like "1-14" or "1, 8", got {value!r}')
             lo = int(m.group(1))
             hi = int(m.group(2) or lo)
             if lo < 1 or hi < lo:
@@ -606,7 +616,7 @@ def _day_list(value: Any, where: str) -> tuple[int, ...]:
                 raise InputError(f"day {hi} is beyond any cycle (limit 365)")
             days.extend(range(lo, hi + 1))
     else:
-        raise InputError(f"must be day numbers like \"1-14\" or [1], got {_typename(value)}")
+        raise InputError(f'must be day numbers like "1-14" or [1], got {_typename(value)}')
     if not days:
         raise InputError("needs at least one day")
     if len(set(days)) != len(days):
@@ -622,7 +632,7 @@ def _grade_range(value: Any, where: str) -> tuple[int, int]:
         lo = int(m.group(1))
         hi = int(m.group(2) or lo)
     else:
-        raise InputError(f"must be a grade like \"2\" or a range like \"3-4\", got {value!r}")
+        raise InputError(f'must be a grade like "2" or a range like "3-4", got {value!r}')
     if not 0 <= lo <= hi <= 5:
         raise InputError(f"grades run 0-5, low to high; got {value!r}")
     return lo, hi
@@ -682,10 +692,10 @@ def parse_date(text: str, where: str = "date") -> dt.date:
 
     >>> parse_date("2022-05-16")
     datetime.date(2022, 5, 16)
-    >>> parse_date("03/04/2022")
+    >>> parse_date("03/04/2022")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    regimen.errors.InputError: date: '03/04/2022' is not an ISO date; write YYYY-MM-DD (e.g. 2022-05-16)
+    regimen.errors.InputError: date: '03/04/2022' is not an ISO date; write YYYY-MM-DD ...
     """
     text = text.strip()
     if not _ISO_DATE_RE.match(text):
@@ -731,7 +741,12 @@ def parse_ae_log(text: str, where: str, regimen: Regimen) -> tuple[AdverseEvent,
             parts.append(f"unknown column {', '.join(repr(u) for u in unknown)}")
         raise LoadError(
             where,
-            [(f"line {header_line}", "; ".join(parts) + " (expected date,term,grade[,note][,course])")],
+            [
+                (
+                    f"line {header_line}",
+                    "; ".join(parts) + " (expected date,term,grade[,note][,course])",
+                )
+            ],
         )
     if len(rows) - 1 > MAX_AE_ROWS:
         raise LoadError(where, [("", f"has more than {MAX_AE_ROWS} rows")])
@@ -765,8 +780,11 @@ def parse_ae_log(text: str, where: str, regimen: Regimen) -> tuple[AdverseEvent,
         course = cell.get("course") or None
         if course is not None and course not in drug_ids:
             problems.append(
-                (loc, f"course {course!r} is not a drug course of {regimen.id} "
-                 f"(drug courses: {', '.join(drug_ids) or 'none'})")
+                (
+                    loc,
+                    f"course {course!r} is not a drug course of {regimen.id} "
+                    f"(drug courses: {', '.join(drug_ids) or 'none'})",
+                )
             )
             continue
         canonical = canonical_term(term)
@@ -774,8 +792,11 @@ def parse_ae_log(text: str, where: str, regimen: Regimen) -> tuple[AdverseEvent,
         targets = [c for c in regimen.drugs if course is None or c.id == course]
         if canonical is None and not any(has_rule_for_term(c.rules, event) for c in targets):
             problems.append(
-                (loc, f"unknown adverse-event term {term!r} and no 'any' rule to cover it "
-                 "(use a CTCAE term such as 'Hypertension')")
+                (
+                    loc,
+                    f"unknown adverse-event term {term!r} and no 'any' rule to cover it "
+                    "(use a CTCAE term such as 'Hypertension')",
+                )
             )
             continue
         key = (date, event.key, course)
@@ -785,8 +806,11 @@ def parse_ae_log(text: str, where: str, regimen: Regimen) -> tuple[AdverseEvent,
         seen.add(key)
         if last_date is not None and date < last_date:
             problems.append(
-                (loc, f"rows must be in date order; {date.isoformat()} comes after "
-                 f"{last_date.isoformat()}")
+                (
+                    loc,
+                    f"rows must be in date order; {date.isoformat()} comes after "
+                    f"{last_date.isoformat()}",
+                )
             )
             continue
         last_date = date

@@ -33,10 +33,10 @@ class Regimen:
 
     id: str
     name: str
-    courses: tuple[Course, ...] = attrs.field(converter=tuple)
+    courses: tuple[Course, ...] = attrs.field()
     starts: dict[str, StartRule] = attrs.field(factory=dict)
     sources: dict[str, Source] = attrs.field(factory=dict)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    notes: tuple[str, ...] = attrs.field(default=())
     description: str = ""
 
     def __attrs_post_init__(self) -> None:

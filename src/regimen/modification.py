@@ -94,7 +94,9 @@ class Rule:
         if is_hold and (self.until_grade is None or self.resume is None):
             raise InputError("a hold rule needs until_grade and resume")
         if not is_hold and (
-            self.until_grade is not None or self.resume is not None or self.max_hold_days is not None
+            self.until_grade is not None
+            or self.resume is not None
+            or self.max_hold_days is not None
         ):
             raise InputError("until_grade, resume and max_hold apply only to hold rules")
         if is_hold and self.until_grade is not None and self.until_grade >= self.grade_min:
@@ -274,19 +276,23 @@ class DoseState:
         self.discontinued_on = date
         self.holds.clear()
 
-    def _step_down(self, date: dt.date, event: AdverseEvent, rule: Rule, why: str) -> bool:
-        """Go one level lower; at the lowest level, discontinue. Returns False if stopped."""
+    def _lowest(self, why: str) -> str:
+        reason = f"{why}; {format_quantity(self.dose)} is the lowest dose level"
+        if self.label_source is not None:
+            reason += (
+                ": discontinue permanently if the lowest dose is not tolerated "
+                f"({self.label_source.short()})"
+            )
+        return reason
+
+    def _step_down(self, date: dt.date, event: AdverseEvent, rule: Rule, why: str) -> None:
+        """Go one level lower; at the lowest level, discontinue."""
         if self.level + 1 >= len(self.levels):
-            reason = f"{why}; no lower dose level than {format_quantity(self.dose)}"
-            label = self.label_source
-            if label is not None:
-                reason += f": discontinue permanently if the lowest dose is not tolerated ({label.short()})"
-            self._discontinue(date, reason, event, rule)
-            return False
+            self._discontinue(date, self._lowest(why), event, rule)
+            return
         before = self.dose
         self.level += 1
         self._decide(date, "reduce", before, self.dose, why, event, rule)
-        return True
 
     def apply(self, event: AdverseEvent) -> None:
         """Apply one AE row dated today (rows must come in date order)."""
@@ -298,14 +304,19 @@ class DoseState:
             del self.holds[event.key]
             days = (date - hold.start).days
             why = (
-                f"{_row(event)}: recovered to grade <= {hold.rule.until_grade} after {days} d "
-                f"of hold ({hold.rule.describe()}; {hold.rule.source.short()})"
+                f"{_row(event)}: recovered to grade <= {hold.rule.until_grade} after {days} d on "
+                f"hold; {hold.rule.describe()} ({hold.rule.source.short()})"
             )
+            before = self.dose
             if hold.rule.resume is Resume.LOWER:
-                if not self._step_down(date, event, hold.rule, why + "; resume one level lower"):
+                if self.level + 1 >= len(self.levels):
+                    self._discontinue(date, self._lowest(why), event, hold.rule)
                     return
+                self.level += 1
             if not self.holds:
-                self._decide(date, "resume", None, self.dose, why, event, hold.rule)
+                self._decide(date, "resume", before, self.dose, why, event, hold.rule)
+            elif self.dose is not before:
+                self._decide(date, "reduce", before, self.dose, why, event, hold.rule)
             return
         rule = select_rule(self.rules, event)
         if rule is None:

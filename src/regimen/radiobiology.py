@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 import attrs
 
@@ -272,7 +272,9 @@ def fractions_for_bed(
     rounded = max(1, math.floor(exact + 0.5))
     if math.isclose(exact, rounded, rel_tol=0, abs_tol=1e-9):
         return FractionsSolution(exact=exact, rounded=rounded, rounding="exact")
-    return FractionsSolution(exact=exact, rounded=rounded, rounding="up" if rounded > exact else "down")
+    return FractionsSolution(
+        exact=exact, rounded=rounded, rounding="up" if rounded > exact else "down"
+    )
 
 
 def dose_per_fraction_for_bed(target: Bed, fractions: int) -> Quantity:
@@ -292,7 +294,9 @@ def dose_per_fraction_for_bed(target: Bed, fractions: int) -> Quantity:
     '2.3348 Gy'
     """
     if isinstance(fractions, bool) or not isinstance(fractions, int) or fractions < 1:
-        raise InputError(f"must be a whole number of at least 1, got {fractions!r}", where="fractions")
+        raise InputError(
+            f"must be a whole number of at least 1, got {fractions!r}", where="fractions"
+        )
     if target.model != "lq":
         raise InputError("solving the dose per fraction is only implemented for the LQ model")
     ab = target.alpha_beta_gy
@@ -348,10 +352,11 @@ def time_corrected_bed(
     return attrs.evolve(b, value=quantity(b.gy - lost, "Gy"))
 
 
-def above_lq_threshold(phases: Sequence[Fractionation]) -> list[Fractionation]:
+F = TypeVar("F", bound=Fractionation)
+
+
+def above_lq_threshold(phases: Sequence[F]) -> list[F]:
     """Phases whose dose per fraction exceeds 6 Gy, where plain LQ is questionable."""
     return [
-        p
-        for p in phases
-        if _gy(p.dose_per_fraction, "dose per fraction") > LQ_WARNING_THRESHOLD_GY
+        p for p in phases if _gy(p.dose_per_fraction, "dose per fraction") > LQ_WARNING_THRESHOLD_GY
     ]

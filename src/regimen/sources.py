@@ -27,7 +27,8 @@ class Source:
     doi: str = ""
     url: str = ""
     note: str = ""
+    title: str = ""
 
     def short(self) -> str:
-        """``citation [kind]`` for one-line explanations."""
-        return f"{self.citation} [{self.kind.value}]"
+        """``title, kind`` for one-line explanations (the key when there is no title)."""
+        return f"{self.title or self.key}, {self.kind.value}"

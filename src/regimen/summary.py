@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import attrs
 
 from regimen import radiobiology as rb
-from regimen.errors import InputError
 from regimen.drugs import DrugCourse
+from regimen.errors import InputError
 from regimen.model import Regimen
 from regimen.radiotherapy import Phase, RadiotherapyCourse
 from regimen.units import (
@@ -99,9 +99,11 @@ def bed_report(
         terms = []
         for p in phases:
             per = rb.bed_per_fraction(p.dose_per_fraction, ab, model, transition_dose)
-            linear = model == "lq-l" and transition_dose is not None and magnitude(
-                p.dose_per_fraction, "Gy"
-            ) > magnitude(transition_dose, "Gy")
+            linear = (
+                model == "lq-l"
+                and transition_dose is not None
+                and magnitude(p.dose_per_fraction, "Gy") > magnitude(transition_dose, "Gy")
+            )
             terms.append(PhaseTerm(p, quantity(p.fractions * per, "Gy"), linear))
         b = rb.bed(phases, ab, model, transition_dose)
         corrected = k = None
@@ -168,8 +170,14 @@ def isoeffect_report(
         sol = rb.fractions_for_bed(target, dose_per_fraction)
         total = quantity(sol.rounded * magnitude(dose_per_fraction, "Gy"), "Gy")
         return IsoeffectReport(
-            tuple(phases), target, dose_per_fraction, sol.exact, sol.rounded, sol.rounding,
-            total, "fractions",
+            tuple(phases),
+            target,
+            dose_per_fraction,
+            sol.exact,
+            sol.rounded,
+            sol.rounding,
+            total,
+            "fractions",
         )
     assert fractions is not None  # noqa: S101 - one of the two is given
     d = rb.dose_per_fraction_for_bed(target, fractions)

@@ -119,11 +119,13 @@ MAX_MAGNITUDE = Decimal("1e6")
 
 
 @cache
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[Any]:
     """Return the package's one unit registry, built on first use from ``units.txt``."""
     import pint
 
-    ureg = pint.UnitRegistry(None, autoconvert_offset_to_baseunit=False, cache_folder=None)
+    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
+        None, autoconvert_offset_to_baseunit=False, cache_folder=None
+    )
     ureg.load_definitions(str(resources.files("regimen").joinpath("units.txt")))
     return ureg
 
@@ -216,7 +218,9 @@ def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
     regimen.errors.UnitError: value: unknown unit 'x' in '10 x'; an absorbed dose needs Gy or cGy
     """
     if isinstance(text, bool):
-        raise UnitError(f"expected {_an(kind.label)} like {_example(kind)}, got {text!r}", where=what)
+        raise UnitError(
+            f"expected {_an(kind.label)} like {_example(kind)}, got {text!r}", where=what
+        )
     if isinstance(text, (int, float)):
         raise UnitError(
             f"needs a unit ({' or '.join(kind.units)}), got the bare number {text!r}",

@@ -63,12 +63,9 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
                 f" = {_d(t.bed)}"
             )
     if len(r.terms) > 1:
-        lines.append(
-            "  BED = " + " + ".join(_d(t.bed) for t in r.terms) + f" = {_d(r.bed.value)}"
-        )
+        lines.append("  BED = " + " + ".join(_d(t.bed) for t in r.terms) + f" = {_d(r.bed.value)}")
     lines.append(
-        f"  EQD2 = BED / (1 + 2 Gy / ({AB})) = {_d(r.bed.value)} / (1 + 2 Gy / {ab})"
-        f" = {_d(r.eqd2)}"
+        f"  EQD2 = BED / (1 + 2 Gy / ({AB})) = {_d(r.bed.value)} / (1 + 2 Gy / {ab}) = {_d(r.eqd2)}"
     )
     if r.eqd is not None and report.reference_dose is not None:
         x = _gy(report.reference_dose)
@@ -77,7 +74,7 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
             f" = {_d(r.eqd)}"
         )
     if r.corrected is not None and report.time is not None and r.k is not None:
-        t = format_quantity(report.time.overall_time)
+        big_t = format_quantity(report.time.overall_time)
         tk = format_quantity(report.time.kickoff_time)
         k = format_quantity(r.k, 4)
         how = ""
@@ -87,8 +84,8 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
                 f"{format_quantity(report.time.dprolif)} x (1 + 2 Gy / {ab}) = {k})"
             )
         lines.append(
-            f"  Time-corrected BED = BED - K x (T - T_k) = {_d(r.bed.value)} - {k} x ({t} - {tk})"
-            f" = {_d(r.corrected.value)}{how}"
+            f"  Time-corrected BED = BED - K x (T - T_k) = {_d(r.bed.value)}"
+            f" - {k} x ({big_t} - {tk}) = {_d(r.corrected.value)}{how}"
         )
         if magnitude(report.time.overall_time, "d") <= magnitude(report.time.kickoff_time, "d"):
             lines.append("  (T <= T_k: no repopulation correction)")
@@ -100,9 +97,7 @@ def bed_text(report: BedReport, title: str = "") -> str:
     lines = [title] if title else []
     lines.append(
         "Fractionation: "
-        + " + ".join(
-            f"{p}" + (f" ({p.technique})" if p.technique else "") for p in report.phases
-        )
+        + " + ".join(f"{p}" + (f" ({p.technique})" if p.technique else "") for p in report.phases)
     )
     lines.append(
         "Total physical dose = "
@@ -135,9 +130,7 @@ def bed_data(report: BedReport) -> dict[str, Any]:
             "alpha_beta": _q(r.alpha_beta, "Gy"),
             "bed": _q(r.bed.value, "Gy"),
             "eqd2": _q(r.eqd2, "Gy"),
-            "phases": [
-                {"technique": t.phase.technique, "bed": _q(t.bed, "Gy")} for t in r.terms
-            ],
+            "phases": [{"technique": t.phase.technique, "bed": _q(t.bed, "Gy")} for t in r.terms],
         }
         if r.eqd is not None and report.reference_dose is not None:
             item["eqd"] = {
@@ -205,7 +198,8 @@ def isoeffect_text(report: IsoeffectReport) -> str:
     if report.solved == "fractions":
         d = _gy(report.dose_per_fraction)
         lines.append(
-            f"n = BED / (d x (1 + d / ({AB}))) = {_d(report.target.value)} / ({d} x (1 + {d} / {ab}))"
+            f"n = BED / (d x (1 + d / ({AB}))) = {_d(report.target.value)}"
+            f" / ({d} x (1 + {d} / {ab}))"
             f" = {format_number(report.fractions_exact, 2)} fractions"
         )
         how = {

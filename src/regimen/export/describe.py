@@ -38,7 +38,10 @@ def describe(regimen: Regimen) -> str:
             if c.declared_total is not None:
                 out.append(f"  declared total: {format_quantity(c.declared_total)}")
         elif isinstance(c, DrugCourse):
-            out.append(f"[{c.id}] {c.drug}{' (' + c.name + ')' if c.name and c.name.lower() != c.drug else ''}")
+            out.append(
+                f"[{c.id}] {c.drug}"
+                + (f" ({c.name})" if c.name and c.name.lower() != c.drug else "")
+            )
             levels = " -> ".join(format_quantity(q) for q in c.dose_levels)
             out.append(
                 f"  {format_quantity(c.start_dose)} {c.route} {c.frequency}"

@@ -1,0 +1,35 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from click.testing import CliRunner, Result
+
+from regimen.cli import cli
+
+
+@pytest.fixture
+def run() -> object:
+    """Run the CLI in-process: ``run("bed", "10x2Gy")`` -> click Result."""
+    runner = CliRunner()
+
+    def _run(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return _run
+
+
+def one_error_line(result: Result) -> str:
+    """Assert the run failed with exit 2 and exactly one stderr line; return that line."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def args(*a: str) -> Sequence[str]:
+    return a
