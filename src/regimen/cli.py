@@ -339,33 +339,186 @@ def isoeffect(
     click.echo(out, nl=False)
 
 
+def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options shared by ``calendar`` and ``dose``."""
+    options = [
+        click.option("--start", "start", help="Start date of the first course (YYYY-MM-DD)."),
+        click.option(
+            "--course-start",
+            "course_starts",
+            multiple=True,
+            metavar="COURSE=DATE",
+            help="Start a course on a given date (repeatable).",
+        ),
+        click.option(
+            "--start-dose",
+            "start_doses",
+            multiple=True,
+            metavar="COURSE=DOSE",
+            help="Start a drug course at another dose level, e.g. anlotinib=10mg.",
+        ),
+        click.option("--ae-log", "ae_log", help="Adverse-event log (CSV: date,term,grade)."),
+        click.option(
+            "--cycles", type=int, help="Number of cycles to lay out for every drug course."
+        ),
+        click.option("--holidays", "holidays_country", metavar="CC",
+                     help="Skip this country's public holidays for radiotherapy (e.g. CN)."),
+        click.option(
+            "--treat-makeup-days",
+            is_flag=True,
+            help="Also treat on official weekend make-up working days (China).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _pairs(values: Sequence[str], option: str) -> list[tuple[str, str]]:
+    out = []
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(f"expected COURSE=VALUE, got {v!r}", where=option)
+        out.append((key.strip(), value.strip()))
+    return out
+
+
+def _plan(
+    regimen: Any,
+    start: str | None,
+    course_starts: Sequence[str],
+    start_doses: Sequence[str],
+    ae_log: str | None,
+    cycles: int | None,
+    holidays_country: str | None,
+    treat_makeup_days: bool,
+) -> Any:
+    """Parse the scheduling options and build the plan (None without --start)."""
+    from regimen.loading import load_ae_log, parse_date
+    from regimen.schedule import build_plan
+    from regimen.units import AMOUNT, parse_quantity
+
+    if start is None:
+        for name, given in (
+            ("--course-start", course_starts),
+            ("--start-dose", start_doses),
+            ("--ae-log", ae_log),
+            ("--cycles", cycles),
+            ("--holidays", holidays_country),
+        ):
+            if given:
+                raise InputError("needs --start", where=name)
+        return None
+    starts = {}
+    for cid, value in _pairs(course_starts, "--course-start"):
+        _known_course(regimen, cid, "--course-start")
+        starts[cid] = parse_date(value, f"--course-start {cid}")
+    doses = {}
+    for cid, value in _pairs(start_doses, "--start-dose"):
+        _known_course(regimen, cid, "--start-dose")
+        doses[cid] = parse_quantity(value, AMOUNT, f"--start-dose {cid}")
+    events = load_ae_log(Path(ae_log), regimen) if ae_log else ()
+    return build_plan(
+        regimen,
+        parse_date(start, "--start"),
+        course_starts=starts,
+        start_doses=doses,
+        cycles=cycles,
+        holidays_country=holidays_country.upper() if holidays_country else None,
+        treat_makeup_days=treat_makeup_days,
+        adverse_events=events,
+    )
+
+
+def _known_course(regimen: Any, course_id: str, option: str) -> None:
+    try:
+        regimen.course(course_id)
+    except RegimenError as exc:
+        raise InputError(exc.what, where=option) from None
+
+
+CALENDAR_FORMATS = ("text", "csv", "json")
+
+
+@cli.command()
+@click.argument("regimen")
+@_scheduling_options
+@_format_option(CALENDAR_FORMATS)
+@click.option("--output", "-o", "output", help="Write to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Replace an existing --output file.")
+def calendar(
+    regimen: str,
+    start: str | None,
+    course_starts: tuple[str, ...],
+    start_doses: tuple[str, ...],
+    ae_log: str | None,
+    cycles: int | None,
+    holidays_country: str | None,
+    treat_makeup_days: bool,
+    fmt: str,
+    output: str | None,
+    force: bool,
+) -> None:
+    """Lay a regimen on real dates: fractions, cycles (C1D1...), holds and decisions."""
+    from regimen.export import calendar as cal
+    from regimen.loading import load_regimen
+
+    if start is None:
+        raise InputError("is required (YYYY-MM-DD)", where="--start")
+    reg = load_regimen(regimen)
+    plan = _plan(reg, start, course_starts, start_doses, ae_log, cycles, holidays_country,
+                 treat_makeup_days)
+    render = {"text": cal.render_text, "csv": cal.render_csv, "json": cal.render_json}[fmt]
+    write_output(render(plan), output, force)
+
+
 @cli.command()
 @click.argument("regimen")
 @_alpha_beta_option
+@_scheduling_options
+@click.option("--kickoff", type=DURATION_Q, help="T_k for the time-corrected BED (needs --start).")
+@click.option("--k", "k", type=RATE_Q, help="K in BED units per day.")
+@click.option("--dprolif", type=RATE_Q, help="Dprolif in EQD2 units per day.")
 @_format_option(("text", "json"))
-def dose(regimen: str, alpha_betas: tuple[Quantity, ...], fmt: str) -> None:
-    """Dose summary of a regimen: radiotherapy physical dose, BED and EQD2."""
-    from regimen.export import arith
+def dose(
+    regimen: str,
+    alpha_betas: tuple[Quantity, ...],
+    start: str | None,
+    course_starts: tuple[str, ...],
+    start_doses: tuple[str, ...],
+    ae_log: str | None,
+    cycles: int | None,
+    holidays_country: str | None,
+    treat_makeup_days: bool,
+    kickoff: Quantity | None,
+    k: Quantity | None,
+    dprolif: Quantity | None,
+    fmt: str,
+) -> None:
+    """Dose summary: radiotherapy dose, BED and EQD2; with --start, drug totals and dispensing.
+
+    With --start the overall treatment time comes from the dated calendar; add --kickoff and
+    --k or --dprolif for the time-corrected BED.
+    """
+    from regimen.export import dose as dose_export
     from regimen.loading import load_regimen
-    from regimen.summary import bed_report
+    from regimen.summary import dose_report
+    from regimen.units import quantity
 
     reg = load_regimen(regimen)
-    rt = reg.radiotherapy
-    report = bed_report(rt[0].phases, alpha_betas) if rt else None
-    if fmt == "json":
-        import json
-
-        data: dict[str, Any] = {
-            "regimen": reg.id,
-            "radiotherapy": arith.bed_data(report) if report else None,
-            "drugs": [],
-        }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    lines = [f"{reg.id}: {reg.name}", ""]
-    click.echo("\n".join(lines))
-    if report is not None:
-        click.echo(arith.bed_text(report, title="Radiotherapy"), nl=False)
+    plan = _plan(reg, start, course_starts, start_doses, ae_log, cycles, holidays_country,
+                 treat_makeup_days)
+    time = None
+    if kickoff is not None or k is not None or dprolif is not None:
+        if plan is None or not reg.radiotherapy:
+            raise InputError("the time correction needs --start and a radiotherapy course",
+                             where="--kickoff")
+        overall = plan.overall_time(reg.radiotherapy[0].id)
+        time = _time_correction(quantity(overall, "d"), kickoff, k, dprolif)
+    report = dose_report(reg, alpha_betas, plan, None, time)
+    text = dose_export.render_json(report) if fmt == "json" else dose_export.render_text(report)
+    click.echo(text, nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -54,7 +54,11 @@ class Fractionation(Protocol):
 
 
 def _gy(q: Quantity, what: str) -> float:
-    return magnitude(require(q, DOSE, what), "Gy")
+    """A dose [Gy] that must be finite and greater than zero."""
+    value = magnitude(require(q, DOSE, what), "Gy")
+    if not (value > 0 and math.isfinite(value)):
+        raise InputError(f"must be greater than zero, got {value:g} Gy", where=what)
+    return value
 
 
 def _alpha_beta(alpha_beta: Quantity) -> float:
@@ -96,11 +100,16 @@ class Bed:
         return magnitude(self.alpha_beta, "Gy")
 
     def _same_basis(self, other: Bed) -> None:
-        if (self.alpha_beta_gy, self.model, self.transition_dose) != (
-            other.alpha_beta_gy,
-            other.model,
-            other.transition_dose,
-        ):
+        def dt(b: Bed) -> float | None:
+            return None if b.transition_dose is None else magnitude(b.transition_dose, "Gy")
+
+        same_ab = math.isclose(self.alpha_beta_gy, other.alpha_beta_gy, rel_tol=1e-12)
+        same_dt = dt(self) == dt(other) or (
+            dt(self) is not None
+            and dt(other) is not None
+            and math.isclose(dt(self) or 0, dt(other) or 0, rel_tol=1e-12)
+        )
+        if not (same_ab and same_dt and self.model == other.model):
             raise InputError(
                 "BED values for different alpha/beta or models cannot be added "
                 f"({self.alpha_beta_gy:g} Gy {self.model} vs {other.alpha_beta_gy:g} Gy "
@@ -348,7 +357,16 @@ def time_corrected_bed(
     t = magnitude(require(overall_time, DURATION, "overall time"), "d")
     tk = magnitude(require(kickoff_time, DURATION, "kickoff time"), "d")
     rate = magnitude(require(k, DOSE_RATE, "K"), "Gy/d")
+    for value, what in ((t, "overall time"), (tk, "kickoff time"), (rate, "K")):
+        if not (value >= 0 and math.isfinite(value)):
+            raise InputError(f"must not be negative, got {value:g}", where=what)
     lost = rate * max(0.0, t - tk)
+    if lost >= b.gy:
+        raise InputError(
+            f"the repopulation correction K x (T - T_k) = {lost:g} Gy would use up the whole BED "
+            f"({b.gy:g} Gy); check T, T_k and K",
+            where="overall time",
+        )
     return attrs.evolve(b, value=quantity(b.gy - lost, "Gy"))
 
 

@@ -98,7 +98,21 @@ class Plan:
     final_dose: Mapping[str, Quantity]
     notes: tuple[str, ...]
     cycles_planned: Mapping[str, int]
+    start_doses: Mapping[str, Quantity]
+    held_dates: Mapping[str, frozenset[dt.date]]
     holidays_country: str | None = None
+    treat_makeup_days: bool = False
+
+    def cycle_day(self, course_id: str, date: dt.date) -> tuple[int, int] | None:
+        """(cycle, day) of a drug course on ``date``, rest days included; None outside."""
+        course = self.regimen.course(course_id)
+        length = getattr(course, "cycle_length", None)
+        if length is None:
+            return None
+        for c in self.cycles:
+            if c.course == course_id and c.day1 <= date <= c.end(length):
+                return c.number, (date - c.day1).days + 1
+        return None
 
     def course_events(self, course_id: str) -> tuple[Event, ...]:
         """Events of one course, in date order."""
@@ -232,6 +246,8 @@ def build_plan(
     discontinued: dict[str, dt.date] = {}
     final_dose: dict[str, Quantity] = {}
     planned_cycles: dict[str, int] = {}
+    start_levels: dict[DrugCourse, int] = {}
+    held: dict[str, frozenset[dt.date]] = {}
     notes: list[str] = []
 
     for course in regimen.courses:
@@ -263,8 +279,10 @@ def build_plan(
                 if course.id in start_doses
                 else course.level_index(course.start_dose)
             )
+            start_levels[course] = level
             rows = [a for a in adverse_events if a.course in (None, course.id)]
-            evs, cyc, state = _drug(course, begin, n, level, rows)
+            evs, cyc, state, held_days = _drug(course, begin, n, level, rows)
+            held[course.id] = frozenset(held_days)
             all_cycles.extend(cyc)
             decisions.extend(state.decisions)
             if state.discontinued_on is not None:
@@ -291,7 +309,10 @@ def build_plan(
         final_dose=final_dose,
         notes=tuple(notes),
         cycles_planned=planned_cycles,
+        start_doses={c.id: c.dose_levels[lv] for c, lv in start_levels.items()},
+        held_dates=held,
         holidays_country=holidays_country,
+        treat_makeup_days=treat_makeup_days,
     )
 
 
@@ -338,7 +359,7 @@ def _drug(
     n_cycles: int,
     level: int,
     rows: Iterable[AdverseEvent],
-) -> tuple[list[Event], list[Cycle], DoseState]:
+) -> tuple[list[Event], list[Cycle], DoseState, set[dt.date]]:
     state = DoseState(
         course=course.id,
         levels=course.dose_levels,
@@ -349,6 +370,7 @@ def _drug(
     pending = sorted(rows, key=lambda a: a.date)
     events: list[Event] = []
     cycles: list[Cycle] = []
+    held: set[dt.date] = set()
     # Rows dated before the course's first day (e.g. during radiotherapy) still count: an
     # unresolved hold delays day 1, a reduction lowers the starting dose.
     date = min([begin, *(a.date for a in pending)])
@@ -361,6 +383,8 @@ def _drug(
         state.tick(date)
         if not state.active:
             break
+        if state.holding:
+            held.add(date)
         if date < begin:
             date = _day(date)
             continue
@@ -391,4 +415,4 @@ def _drug(
             day = 1
             cycle += 1
             planned_day1 = date
-    return events, cycles, state
+    return events, cycles, state, held

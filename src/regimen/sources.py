@@ -30,5 +30,5 @@ class Source:
     title: str = ""
 
     def short(self) -> str:
-        """``title, kind`` for one-line explanations (the key when there is no title)."""
-        return f"{self.title or self.key}, {self.kind.value}"
+        """``source: title [kind]`` for one-line explanations (the key when there is no title)."""
+        return f"source: {self.title or self.key} [{self.kind.value}]"

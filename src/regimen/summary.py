@@ -5,7 +5,10 @@ Everything clinical that an output shows is computed here (or below), so exporte
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Sequence
+from decimal import Decimal
 
 import attrs
 
@@ -14,6 +17,7 @@ from regimen.drugs import DrugCourse
 from regimen.errors import InputError
 from regimen.model import Regimen
 from regimen.radiotherapy import Phase, RadiotherapyCourse
+from regimen.schedule import Plan
 from regimen.units import (
     Quantity,
     format_quantity,
@@ -212,3 +216,159 @@ def check_declared(regimen: Regimen) -> list[str]:
                     f"{format_quantity(quantity(actual_mg, 'mg'))}"
                 )
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# drug courses on a plan
+
+
+@attrs.frozen
+class Dispense:
+    """Units of one strength to dispense for one cycle."""
+
+    cycle: int
+    strength: Quantity
+    count: int
+
+
+@attrs.frozen
+class DrugSummary:
+    """Planned against delivered figures of one drug course in a plan."""
+
+    course: str
+    drug: str
+    planned_total: Quantity
+    delivered_total: Quantity
+    dosing_days_planned: int
+    dosing_days_delivered: int
+    dispense: tuple[Dispense, ...]
+    relative_dose_intensity: float | None
+    current_dose: Quantity | None
+    next_cycle_start: dt.date | None
+    discontinued_on: dt.date | None
+    cycles_planned: int
+    cycles_started: int
+
+
+def units_for_dose(dose: Quantity, strengths: Sequence[Quantity]) -> tuple[Quantity, int] | None:
+    """The strength giving ``dose`` as whole units of one strength, in the fewest units.
+
+    >>> from regimen.units import quantity as q, format_quantity
+    >>> s, n = units_for_dose(q(10, "mg"), [q(12, "mg"), q(10, "mg"), q(8, "mg")])
+    >>> format_quantity(s), n
+    ('10 mg', 1)
+    >>> units_for_dose(q(5, "mg"), [q(12, "mg")]) is None
+    True
+    """
+    want = Decimal(repr(magnitude(dose, "mg")))
+    best: tuple[Quantity, int] | None = None
+    for s in strengths:
+        size = Decimal(repr(magnitude(s, "mg")))
+        count, rest = divmod(want, size)
+        if rest == 0 and count >= 1 and (best is None or count < best[1]):
+            best = (s, int(count))
+    return best
+
+
+def drug_summary(plan: Plan, course_id: str) -> DrugSummary:
+    """Planned and delivered totals, dispensing and dose intensity of one drug course.
+
+    *Planned* is the same course with no AE log: the starting dose on every dosing day of the
+    planned cycles. *Delivered* counts the dose events of the plan (held days give nothing).
+    Relative dose intensity is (delivered / days from the first dose to the end of the last
+    cycle started) / (planned / planned cycles x cycle length).
+    """
+    course = plan.regimen.course(course_id)
+    if not isinstance(course, DrugCourse):
+        raise InputError(f"{course_id!r} is not a drug course")
+    events = plan.course_events(course_id)
+    doses = [e for e in events if e.kind == "dose" and e.dose is not None]
+    n_cycles = plan.cycles_planned[course_id]
+    cycles = [c for c in plan.cycles if c.course == course_id]
+    first_planned = _first_planned_dose(plan, course_id, course)
+    planned_days = n_cycles * len(course.dosing_days)
+    planned_mg = planned_days * magnitude(first_planned, "mg")
+    delivered_mg = math.fsum(magnitude(e.dose, "mg") for e in doses)
+    unit = unit_symbol(course.start_dose)
+
+    dispense: list[Dispense] = []
+    for c in cycles:
+        per_dose: dict[float, tuple[Quantity, int]] = {}
+        for e in doses:
+            if e.cycle == c.number and e.dose is not None:
+                key = magnitude(e.dose, "mg")
+                q, n = per_dose.get(key, (e.dose, 0))
+                per_dose[key] = (q, n + 1)
+        for q, n in per_dose.values():
+            choice = units_for_dose(q, course.strengths) if course.strengths else None
+            if choice is None:
+                continue
+            strength, per_day = choice
+            dispense.append(Dispense(c.number, strength, per_day * n))
+
+    rdi: float | None = None
+    if doses and cycles and planned_mg > 0:
+        span = (cycles[-1].end(course.cycle_length) - doses[0].date).days + 1
+        planned_span = n_cycles * course.cycle_length
+        rdi = (delivered_mg / span) / (planned_mg / planned_span)
+
+    stopped = plan.discontinued.get(course_id)
+    next_start = None
+    if stopped is None and cycles:
+        next_start = cycles[-1].day1 + dt.timedelta(days=course.cycle_length)
+    return DrugSummary(
+        course=course_id,
+        drug=course.drug,
+        planned_total=to_unit(quantity(planned_mg, "mg"), unit),
+        delivered_total=to_unit(quantity(delivered_mg, "mg"), unit),
+        dosing_days_planned=planned_days,
+        dosing_days_delivered=len(doses),
+        dispense=tuple(dispense),
+        relative_dose_intensity=rdi,
+        current_dose=plan.final_dose.get(course_id),
+        next_cycle_start=next_start,
+        discontinued_on=stopped,
+        cycles_planned=n_cycles,
+        cycles_started=len(cycles),
+    )
+
+
+def _first_planned_dose(plan: Plan, course_id: str, course: DrugCourse) -> Quantity:
+    """The starting dose of the plan (``--start-dose`` or the course's start level)."""
+    return plan.start_doses.get(course_id, course.start_dose)
+
+
+@attrs.frozen
+class DoseReport:
+    """Everything ``regimen dose`` shows."""
+
+    regimen: Regimen
+    radiotherapy: BedReport | None
+    overall_time: int | None
+    rt_first: dt.date | None
+    rt_last: dt.date | None
+    drugs: tuple[DrugSummary, ...]
+    plan: Plan | None
+
+
+def dose_report(
+    regimen: Regimen,
+    alpha_betas: Sequence[Quantity] = (),
+    plan: Plan | None = None,
+    reference_dose: Quantity | None = None,
+    time: TimeCorrection | None = None,
+) -> DoseReport:
+    """The dose summary of a regimen; drug figures and the overall time need a plan."""
+    rt = regimen.radiotherapy
+    report = None
+    overall = None
+    first = last = None
+    if rt:
+        course = rt[0]
+        if plan is not None:
+            overall = plan.overall_time(course.id)
+            dates = [e.date for e in plan.course_events(course.id)]
+            first, last = (min(dates), max(dates)) if dates else (None, None)
+        report = bed_report(course.phases, alpha_betas, reference_dose, "lq", None, time)
+    drugs = tuple(drug_summary(plan, c.id) for c in regimen.drugs) if plan is not None else ()
+    return DoseReport(regimen, report, overall, first, last, drugs, plan)
