@@ -164,8 +164,14 @@ def test_dose_per_fraction_for_bed_round_trip(n, d, m, ab):
 @given(specs=phase_specs, ab=alpha_beta, t=days, tk=days, k=k_rate)
 def test_time_correction_never_increases_bed(specs, ab, t, tk, k):
     b = rb.bed(phases_of(specs), gy(ab))
+    lost = k * max(0.0, t - tk)
+    if lost >= b.gy:
+        # a correction that would use up the whole BED is refused, never returned as <= 0
+        with pytest.raises(InputError, match="would use up the whole BED"):
+            rb.time_corrected_bed(b, quantity(t, "d"), quantity(tk, "d"), quantity(k, "Gy/d"))
+        return
     corrected = rb.time_corrected_bed(b, quantity(t, "d"), quantity(tk, "d"), quantity(k, "Gy/d"))
-    assert corrected.gy <= b.gy
+    assert 0 < corrected.gy <= b.gy
     assert corrected.gy == pytest.approx(b.gy - k * max(0.0, t - tk), rel=1e-12, abs=1e-12)
     assert (corrected.alpha_beta_gy, corrected.model) == (b.alpha_beta_gy, b.model)
 

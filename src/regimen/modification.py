@@ -174,11 +174,9 @@ class Decision:
     reason: str
     event: AdverseEvent | None = None
     rule: Rule | None = None
-
-    @property
-    def source(self) -> Source | None:
-        """The rule's source, if a rule made the decision."""
-        return self.rule.source if self.rule else None
+    #: The authority for the decision: the rule's source, or the label when a reduction below
+    #: the lowest level stops the drug.
+    source: Source | None = None
 
 
 def select_rule(rules: Sequence[Rule], event: AdverseEvent) -> Rule | None:
@@ -264,15 +262,23 @@ class DoseState:
         reason: str,
         event: AdverseEvent | None,
         rule: Rule | None,
+        source: Source | None = None,
     ) -> None:
+        if source is None and rule is not None:
+            source = rule.source
         self.decisions.append(
-            Decision(date, self.course, action, before, after, reason, event, rule)
+            Decision(date, self.course, action, before, after, reason, event, rule, source)
         )
 
     def _discontinue(
-        self, date: dt.date, reason: str, event: AdverseEvent | None, rule: Rule | None
+        self,
+        date: dt.date,
+        reason: str,
+        event: AdverseEvent | None,
+        rule: Rule | None,
+        source: Source | None = None,
     ) -> None:
-        self._decide(date, "discontinue", self.dose, None, reason, event, rule)
+        self._decide(date, "discontinue", self.dose, None, reason, event, rule, source)
         self.discontinued_on = date
         self.holds.clear()
 
@@ -288,7 +294,7 @@ class DoseState:
     def _step_down(self, date: dt.date, event: AdverseEvent, rule: Rule, why: str) -> None:
         """Go one level lower; at the lowest level, discontinue."""
         if self.level + 1 >= len(self.levels):
-            self._discontinue(date, self._lowest(why), event, rule)
+            self._discontinue(date, self._lowest(why), event, rule, self.label_source)
             return
         before = self.dose
         self.level += 1
@@ -310,7 +316,9 @@ class DoseState:
             before = self.dose
             if hold.rule.resume is Resume.LOWER:
                 if self.level + 1 >= len(self.levels):
-                    self._discontinue(date, self._lowest(why), event, hold.rule)
+                    self._discontinue(
+                        date, self._lowest(why), event, hold.rule, self.label_source
+                    )
                     return
                 self.level += 1
             if not self.holds:

@@ -163,9 +163,7 @@ def decision_data(d: Decision) -> dict[str, Any]:
         "dose_after": to_json(d.dose_after) if d.dose_after is not None else None,
         "reason": d.reason,
         "rule": d.rule.describe() if d.rule else None,
-        "source": (
-            {"key": d.rule.source.key, "kind": d.rule.source.kind.value} if d.rule else None
-        ),
+        "source": ({"key": d.source.key, "kind": d.source.kind.value} if d.source else None),
     }
 
 
