@@ -273,7 +273,8 @@ def test_unknown_term_without_any_rule(run, tmp_path: Path) -> None:
         ),
         (
             ["--holidays", "XX"],
-            "error: --holidays: unknown country code 'XX' (use an ISO 3166 code such as CN, US, GB)",
+            "error: --holidays: unknown country code 'XX' (use an ISO 3166 code such as CN, US, "
+            "GB)",
         ),
         (
             ["--start-dose", "anlotinib=9mg"],
