@@ -361,8 +361,12 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--cycles", type=int, help="Number of cycles to lay out for every drug course."
         ),
-        click.option("--holidays", "holidays_country", metavar="CC",
-                     help="Skip this country's public holidays for radiotherapy (e.g. CN)."),
+        click.option(
+            "--holidays",
+            "holidays_country",
+            metavar="CC",
+            help="Skip this country's public holidays for radiotherapy (e.g. CN).",
+        ),
         click.option(
             "--treat-makeup-days",
             is_flag=True,
@@ -394,7 +398,8 @@ def _plan(
     holidays_country: str | None,
     treat_makeup_days: bool,
 ) -> Any:
-    """Parse the scheduling options and build the plan (None without --start)."""
+    """Parse the scheduling options and build ``(plan, baseline)``; ``(None, None)`` without
+    --start. ``baseline`` is the same plan without the AE log (None when there is no log)."""
     from regimen.loading import load_ae_log, parse_date
     from regimen.schedule import build_plan
     from regimen.units import AMOUNT, parse_quantity
@@ -409,7 +414,7 @@ def _plan(
         ):
             if given:
                 raise InputError("needs --start", where=name)
-        return None
+        return None, None
     starts = {}
     for cid, value in _pairs(course_starts, "--course-start"):
         _known_course(regimen, cid, "--course-start")
@@ -419,7 +424,7 @@ def _plan(
         _known_course(regimen, cid, "--start-dose")
         doses[cid] = parse_quantity(value, AMOUNT, f"--start-dose {cid}")
     events = load_ae_log(Path(ae_log), regimen) if ae_log else ()
-    return build_plan(
+    plan = build_plan(
         regimen,
         parse_date(start, "--start"),
         course_starts=starts,
@@ -429,6 +434,45 @@ def _plan(
         treat_makeup_days=treat_makeup_days,
         adverse_events=events,
     )
+    if not events:
+        return plan, None
+    baseline = build_plan(
+        regimen,
+        parse_date(start, "--start"),
+        course_starts=starts,
+        start_doses=doses,
+        cycles=cycles,
+        holidays_country=holidays_country.upper() if holidays_country else None,
+        treat_makeup_days=treat_makeup_days,
+    )
+    return plan, baseline
+
+
+def _generated_at(value: str | None) -> Any:
+    """--generated-at, else SOURCE_DATE_EPOCH, else now (the only clock read: here)."""
+    import datetime as dt
+
+    if value is not None:
+        try:
+            stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(
+                f"expected an ISO date-time like 2022-05-16T08:00:00Z, got {value!r}",
+                where="--generated-at",
+            ) from None
+        if stamp.tzinfo is None:
+            raise InputError(
+                "needs a time zone (e.g. a trailing Z for UTC)", where="--generated-at"
+            )
+        return stamp
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        if not epoch.isdigit():
+            raise InputError(
+                f"must be whole seconds since 1970, got {epoch!r}", where="SOURCE_DATE_EPOCH"
+            )
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC)
 
 
 def _known_course(regimen: Any, course_id: str, option: str) -> None:
@@ -438,7 +482,7 @@ def _known_course(regimen: Any, course_id: str, option: str) -> None:
         raise InputError(exc.what, where=option) from None
 
 
-CALENDAR_FORMATS = ("text", "csv", "json")
+CALENDAR_FORMATS = ("text", "csv", "json", "ics", "html")
 
 
 @cli.command()
@@ -447,6 +491,21 @@ CALENDAR_FORMATS = ("text", "csv", "json")
 @_format_option(CALENDAR_FORMATS)
 @click.option("--output", "-o", "output", help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Replace an existing --output file.")
+@click.option("--time", "event_time", metavar="HH:MM", help="ics: timed events at this time.")
+@click.option("--tz", "tz", metavar="AREA/CITY", help="ics: the time zone of --time.")
+@click.option("--reminder", metavar="HH:MM", help="ics: a reminder at this time on the day.")
+@click.option("--with-drug-names", is_flag=True, help="ics: put drug names in event titles.")
+@click.option("--plan-id", default="", help="ics: an id mixed into event UIDs.")
+@click.option(
+    "--generated-at", help="ics: DTSTAMP (ISO, UTC); default SOURCE_DATE_EPOCH, else now."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="html: language of the patient-facing words.",
+)
 def calendar(
     regimen: str,
     start: str | None,
@@ -459,6 +518,13 @@ def calendar(
     fmt: str,
     output: str | None,
     force: bool,
+    event_time: str | None,
+    tz: str | None,
+    reminder: str | None,
+    with_drug_names: bool,
+    plan_id: str,
+    generated_at: str | None,
+    lang: str,
 ) -> None:
     """Lay a regimen on real dates: fractions, cycles (C1D1...), holds and decisions."""
     from regimen.export import calendar as cal
@@ -466,11 +532,62 @@ def calendar(
 
     if start is None:
         raise InputError("is required (YYYY-MM-DD)", where="--start")
+    ics_only = {
+        "--time": event_time,
+        "--tz": tz,
+        "--reminder": reminder,
+        "--with-drug-names": with_drug_names,
+        "--plan-id": plan_id,
+    }
+    if fmt != "ics":
+        for name, given in ics_only.items():
+            if given:
+                raise InputError("only applies with --format ics", where=name)
+    ics_opts = None
+    if fmt == "ics":
+        from regimen.export import ics
+
+        ics_opts = ics.options(
+            _generated_at(generated_at), event_time, tz, reminder, with_drug_names, plan_id
+        )
     reg = load_regimen(regimen)
-    plan = _plan(reg, start, course_starts, start_doses, ae_log, cycles, holidays_country,
-                 treat_makeup_days)
-    render = {"text": cal.render_text, "csv": cal.render_csv, "json": cal.render_json}[fmt]
-    write_output(render(plan), output, force)
+    plan, baseline = _plan(
+        reg, start, course_starts, start_doses, ae_log, cycles, holidays_country, treat_makeup_days
+    )
+    if fmt == "ics":
+        from regimen.export import ics
+
+        assert ics_opts is not None  # noqa: S101 - built above for --format ics
+        text = ics.render(plan, ics_opts, baseline)
+    elif fmt == "html":
+        from regimen.export import html
+
+        text = html.render(plan, lang=lang)
+    else:
+        text = {"text": cal.render_text, "csv": cal.render_csv, "json": cal.render_json}[fmt](plan)
+    write_output(text, output, force)
+
+
+@cli.command("check-ics")
+@click.argument("path")
+@click.option("--events", "expected", type=int, help="Also require this many events.")
+def check_ics(path: str, expected: int | None) -> None:
+    """Check an iCalendar file against RFC 5545 (the rules regimen's exporter keeps)."""
+    from regimen.icslint import lint
+
+    p = Path(path)
+    if p.is_dir():
+        raise InputError("is a directory, not an iCalendar file", where=path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), where=path) from None
+    problems = lint(data, expected)
+    for problem in problems:
+        click.echo(f"{path}: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{path}: ok")
 
 
 @cli.command()
@@ -507,13 +624,15 @@ def dose(
     from regimen.units import quantity
 
     reg = load_regimen(regimen)
-    plan = _plan(reg, start, course_starts, start_doses, ae_log, cycles, holidays_country,
-                 treat_makeup_days)
+    plan, _ = _plan(
+        reg, start, course_starts, start_doses, ae_log, cycles, holidays_country, treat_makeup_days
+    )
     time = None
     if kickoff is not None or k is not None or dprolif is not None:
         if plan is None or not reg.radiotherapy:
-            raise InputError("the time correction needs --start and a radiotherapy course",
-                             where="--kickoff")
+            raise InputError(
+                "the time correction needs --start and a radiotherapy course", where="--kickoff"
+            )
         overall = plan.overall_time(reg.radiotherapy[0].id)
         time = _time_correction(quantity(overall, "d"), kickoff, k, dprolif)
     report = dose_report(reg, alpha_betas, plan, None, time)

@@ -316,9 +316,7 @@ class DoseState:
             before = self.dose
             if hold.rule.resume is Resume.LOWER:
                 if self.level + 1 >= len(self.levels):
-                    self._discontinue(
-                        date, self._lowest(why), event, hold.rule, self.label_source
-                    )
+                    self._discontinue(date, self._lowest(why), event, hold.rule, self.label_source)
                     return
                 self.level += 1
             if not self.holds:

@@ -79,8 +79,7 @@ def render_text(report: DoseReport) -> str:
         )
         if s.relative_dose_intensity is not None:
             out.append(
-                "  relative dose intensity: "
-                f"{format_number(100 * s.relative_dose_intensity, 1)}%"
+                f"  relative dose intensity: {format_number(100 * s.relative_dose_intensity, 1)}%"
             )
         if s.discontinued_on is not None:
             out.append(f"  discontinued on {s.discontinued_on.isoformat()}")
