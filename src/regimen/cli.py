@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -52,7 +51,21 @@ class RegimenGroup(click.Group):
             _fail("aborted")
         except BrokenPipeError:
             sys.exit(1)
+        except RecursionError:
+            _fail("input nested too deeply to read")
+        except MemoryError:
+            _fail("input too large to process")
+        except Exception as exc:  # the one place a bug becomes one line, not a traceback
+            _fail(
+                f"internal error (a bug in regimen {__version__}; please report it with the "
+                f"command that caused it): {type(exc).__name__}: {exc}",
+                code=INTERNAL_ERROR,
+            )
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+#: Exit code for a bug in regimen itself (never for bad input, which is 2).
+INTERNAL_ERROR = 3
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -125,6 +138,8 @@ def write_output(text: str, output: str | None, force: bool) -> None:
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
         raise InputError(f"folder {str(folder)!r} does not exist", where=where)
+    import tempfile
+
     tmp_name: str | None = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

@@ -1,0 +1,89 @@
+"""Output files are written whole or not at all, and a user's file is never clobbered."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import one_error_line
+
+ARGV = ["calendar", "anlotinib-sts", "--start", "2022-01-03", "--cycles", "2"]
+
+
+def test_second_run_refuses_without_force(run, tmp_path: Path) -> None:
+    out = tmp_path / "out.ics"
+    first = run(*ARGV, "-o", str(out), "--format", "ics", "--generated-at", "2022-01-01T00:00:00Z")
+    assert first.exit_code == 0
+    before = out.read_bytes()
+    line = one_error_line(run(*ARGV, "-o", str(out), "--format", "ics"))
+    assert line == f"error: --output {out}: already exists; use --force to replace it"
+    assert out.read_bytes() == before
+
+
+def test_exception_in_exporter_leaves_no_file(run, tmp_path: Path, monkeypatch) -> None:
+    from regimen.export import ics
+
+    def boom(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("simulated crash mid-export")
+
+    monkeypatch.setattr(ics, "render", boom)
+    out = tmp_path / "out.ics"
+    r = run(*ARGV, "-o", str(out), "--format", "ics")
+    assert r.exit_code == 3
+    assert "internal error" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_crash_while_writing_keeps_old_file_and_leaves_no_temp(
+    run, tmp_path: Path, monkeypatch
+) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text("the user's good file", encoding="utf-8")
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        real_fsync(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    line = one_error_line(run(*ARGV, "-o", str(out), "--force"))
+    assert line == f"error: --output {out}: No space left on device"
+    assert out.read_text(encoding="utf-8") == "the user's good file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_folder(run, tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        line = one_error_line(run(*ARGV, "-o", str(folder / "out.txt")))
+        assert line == f"error: --output {folder / 'out.txt'}: permission denied"
+    finally:
+        folder.chmod(0o700)
+
+
+def test_read_only_folder_as_root_too(run, tmp_path: Path, monkeypatch) -> None:
+    # root ignores permission bits, so simulate the kernel's answer for a read-only folder
+    import tempfile
+
+    def denied(*args: object, **kwargs: object) -> object:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    out = tmp_path / "out.txt"
+    line = one_error_line(run(*ARGV, "-o", str(out)))
+    assert line == f"error: --output {out}: permission denied"
+    assert not out.exists()
+
+
+def test_missing_folder_and_directory_target(run, tmp_path: Path) -> None:
+    line = one_error_line(run(*ARGV, "-o", str(tmp_path / "nope" / "out.txt")))
+    assert line.endswith("does not exist")
+    line = one_error_line(run(*ARGV, "-o", str(tmp_path)))
+    assert line == f"error: --output {tmp_path}: is a directory"
