@@ -655,6 +655,60 @@ def dose(
     click.echo(text, nl=False)
 
 
+@cli.command()
+@click.argument("cohort")
+@click.option("--output-dir", required=True, help="Folder for one file per patient + summary.csv.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ics", "json", "csv", "html"]),
+    default="ics",
+    show_default=True,
+    help="Output format of each patient's calendar.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes to spread patients over.",
+)
+@click.option(
+    "--generated-at", help="ics: DTSTAMP (ISO, UTC); default SOURCE_DATE_EPOCH, else now."
+)
+def batch(cohort: str, output_dir: str, fmt: str, jobs: int, generated_at: str | None) -> None:
+    """Calendars for a cohort: COHORT.csv has patient,regimen,start[,ae_log][,cycles][,start_dose].
+
+    Writes one file per patient (named from the sanitised patient key) and summary.csv into
+    --output-dir; a bad row is reported in the summary and does not stop the batch. Exits 1
+    when any row failed.
+    """
+    from regimen import batch as batch_mod
+
+    out_dir = Path(output_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("is not a folder", where=f"--output-dir {output_dir}")
+    rows = batch_mod.read_cohort(Path(cohort))
+    stamp = _generated_at(generated_at)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), where=f"--output-dir {output_dir}") from None
+    base = Path(cohort).parent
+    if sys.stderr.isatty():
+        with click.progressbar(length=len(rows), label="patients", file=sys.stderr) as bar:
+            outcomes = batch_mod.run_batch(rows, base, out_dir, fmt, stamp, jobs, bar.update)
+    else:
+        outcomes = batch_mod.run_batch(rows, base, out_dir, fmt, stamp, jobs)
+    failed = [o for o in outcomes if o.status != "ok"]
+    click.echo(
+        f"{len(outcomes) - len(failed)} of {len(outcomes)} patients written to {out_dir}; "
+        f"{len(failed)} failed (see {out_dir / 'summary.csv'})"
+    )
+    if failed:
+        sys.exit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="regimen")
