@@ -23,6 +23,7 @@ Monday-Friday over 6 weeks give T = 39 d.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -102,21 +103,45 @@ class Plan:
     held_dates: Mapping[str, frozenset[dt.date]]
     holidays_country: str | None = None
     treat_makeup_days: bool = False
+    _cache: dict[str, list[tuple[dt.date, int]]] = attrs.field(
+        factory=dict, eq=False, repr=False, init=False
+    )
+    _events_cache: dict[str, tuple[Event, ...]] = attrs.field(
+        factory=dict, eq=False, repr=False, init=False
+    )
 
     def cycle_day(self, course_id: str, date: dt.date) -> tuple[int, int] | None:
-        """(cycle, day) of a drug course on ``date``, rest days included; None outside."""
+        """(cycle, day) of a drug course on ``date``, rest days included; None outside.
+
+        A binary search over the course's day 1s, so a calendar of many cycles stays linear.
+        """
         course = self.regimen.course(course_id)
         length = getattr(course, "cycle_length", None)
         if length is None:
             return None
-        for c in self.cycles:
-            if c.course == course_id and c.day1 <= date <= c.end(length):
-                return c.number, (date - c.day1).days + 1
-        return None
+        starts = self._day1s(course_id)
+        i = bisect.bisect_right(starts, (date, 10**9)) - 1
+        if i < 0:
+            return None
+        day1, number = starts[i]
+        day = (date - day1).days + 1
+        return (number, day) if day <= length else None
+
+    def _day1s(self, course_id: str) -> list[tuple[dt.date, int]]:
+        cache: dict[str, list[tuple[dt.date, int]]] = self._cache
+        if course_id not in cache:
+            cache[course_id] = sorted(
+                (c.day1, c.number) for c in self.cycles if c.course == course_id
+            )
+        return cache[course_id]
 
     def course_events(self, course_id: str) -> tuple[Event, ...]:
         """Events of one course, in date order."""
-        return tuple(e for e in self.events if e.course == course_id)
+        key = f"events:{course_id}"
+        cache: dict[str, tuple[Event, ...]] = self._events_cache
+        if key not in cache:
+            cache[key] = tuple(e for e in self.events if e.course == course_id)
+        return cache[key]
 
     def overall_time(self, course_id: str) -> int | None:
         """T [d] of a radiotherapy course: last fraction date - first fraction date."""
