@@ -318,3 +318,79 @@ def test_output_never_clobbers(run, tmp_path: Path) -> None:
     assert run(*argv, "--force").exit_code == 0
     assert out.read_bytes() == first
     assert [p.name for p in tmp_path.iterdir()] == ["plan.txt"]
+
+
+def test_treat_makeup_days(run) -> None:
+    # China's 2022 National Day holiday ran 1-7 October with Saturday 8 and Sunday 9 October as
+    # official make-up working days (State Council General Office notice, December 2021).
+    argv = [
+        "calendar",
+        "pelvic-postop-rt",
+        "--start",
+        "2022-09-26",
+        "--holidays",
+        "CN",
+        "--format",
+        "json",
+    ]
+    plain = [e["date"] for e in _json(run, *argv)["events"]]
+    makeup = [e["date"] for e in _json(run, *argv, "--treat-makeup-days")["events"]]
+    assert "2022-10-08" not in plain
+    assert not any("2022-10-01" <= d <= "2022-10-07" for d in plain + makeup)
+    assert makeup[5:7] == ["2022-10-08", "2022-10-09"]
+    assert len(plain) == len(makeup) == 28
+
+
+def test_dose_time_corrected_bed_uses_calendar_overall_time(run) -> None:
+    data = _json(
+        run,
+        "dose",
+        "pelvic-postop-rt",
+        "--start",
+        "2012-12-03",
+        "--alpha-beta",
+        "10Gy",
+        "--kickoff",
+        "28d",
+        "--dprolif",
+        "0.6Gy/d",
+        "--format",
+        "json",
+    )
+    rt = data["radiotherapy"]
+    assert rt["overall_time"] == {"value": 37, "unit": "d"}
+    # BED10 = 50.4 * (1 + 1.8/10) = 59.472 Gy; K = 0.6 * 1.2 = 0.72 Gy/d; minus 0.72 * 9
+    assert rt["results"][0]["time_corrected_bed"]["value"] == pytest.approx(59.472 - 6.48)
+
+
+def test_course_column_attributes_a_row(run, tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "date,term,grade,course\n2022-01-04,colitis,3,pembrolizumab\n"
+        "2022-01-20,colitis,1,pembrolizumab\n",
+        encoding="utf-8",
+    )
+    data = _json(
+        run,
+        "calendar",
+        "anlotinib-pembrolizumab",
+        "--start",
+        "2022-01-03",
+        "--cycles",
+        "2",
+        "--ae-log",
+        str(log),
+        "--format",
+        "json",
+    )
+    assert {d["course"] for d in data["decisions"]} == {"pembrolizumab"}
+    anlotinib = [e for e in data["events"] if e["course"] == "anlotinib"]
+    assert all(e["kind"] == "dose" for e in anlotinib)
+    pembro = [e for e in data["events"] if e["course"] == "pembrolizumab"]
+    # held on 2022-01-04 (after cycle 1 day 1) until 2022-01-20; planned cycle 2 day 1
+    # (2022-01-24) is after recovery, so it stays; the same 100 mg (no reductions)
+    assert [(e["date"], e["kind"]) for e in pembro] == [
+        ("2022-01-03", "dose"),
+        ("2022-01-24", "dose"),
+    ]
+    assert pembro[1]["dose"] == {"value": 100, "unit": "mg"}
