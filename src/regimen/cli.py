@@ -439,27 +439,16 @@ def _plan(
         _known_course(regimen, cid, "--start-dose")
         doses[cid] = parse_quantity(value, AMOUNT, f"--start-dose {cid}")
     events = load_ae_log(Path(ae_log), regimen) if ae_log else ()
-    plan = build_plan(
-        regimen,
-        parse_date(start, "--start"),
-        course_starts=starts,
-        start_doses=doses,
-        cycles=cycles,
-        holidays_country=holidays_country.upper() if holidays_country else None,
-        treat_makeup_days=treat_makeup_days,
-        adverse_events=events,
-    )
-    if not events:
-        return plan, None
-    baseline = build_plan(
-        regimen,
-        parse_date(start, "--start"),
-        course_starts=starts,
-        start_doses=doses,
-        cycles=cycles,
-        holidays_country=holidays_country.upper() if holidays_country else None,
-        treat_makeup_days=treat_makeup_days,
-    )
+    options: dict[str, Any] = {
+        "course_starts": starts,
+        "start_doses": doses,
+        "cycles": cycles,
+        "holidays_country": holidays_country.upper() if holidays_country else None,
+        "treat_makeup_days": treat_makeup_days,
+    }
+    begin = parse_date(start, "--start")
+    plan = build_plan(regimen, begin, adverse_events=events, **options)
+    baseline = build_plan(regimen, begin, **options) if events else None
     return plan, baseline
 
 
