@@ -231,9 +231,9 @@ def _footer(plan: Plan, words: Mapping[str, Sequence[str]]) -> str:
                 f"({escape(after)})</li>"
             )
         out.append("</ul>")
-    if plan.notes or reg.notes:
+    if plan.notes:
         out.append(f"<h3>{escape(str(words['notes']))}</h3><ul>")
-        out += [f"<li>{escape(n)}</li>" for n in (*plan.notes,)]
+        out += [f"<li>{escape(n)}</li>" for n in plan.notes]
         out.append("</ul>")
     out.append(f"<h3>{escape(str(words['sources']))}</h3><ol>")
     for s in reg.sources.values():
