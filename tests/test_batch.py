@@ -51,7 +51,7 @@ def test_batch_reports_bad_rows_and_writes_the_rest(run, tmp_path: Path, jobs: s
     errors = [s for s in summary if s["status"] == "error"]
     assert len(errors) == 10
     assert all(e["error"].startswith("line ") for e in errors)
-    assert any("no bundled regimen or file named 'nope'" in e["error"] for e in errors)
+    assert any("nope: no bundled regimen or file of that name" in e["error"] for e in errors)
     assert any("'2022-02-30' is not a real date" in e["error"] for e in errors)
     traversal = next(s for s in summary if s["patient"] == "../../etc/x")
     # 7 x 12 mg + 3 x 10 mg + 2 x 14 x 10 mg = 394 mg (same log as the calendar acceptance)

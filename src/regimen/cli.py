@@ -430,15 +430,25 @@ def _plan(
             if given:
                 raise InputError("needs --start", where=name)
         return None, None
-    starts = {}
+    starts: dict[str, Any] = {}
     for cid, value in _pairs(course_starts, "--course-start"):
         _known_course(regimen, cid, "--course-start")
-        starts[cid] = parse_date(value, f"--course-start {cid}")
-    doses = {}
+        date = parse_date(value, f"--course-start {cid}")
+        if cid in starts:
+            raise InputError(
+                f"given twice ({starts[cid].isoformat()}, {date.isoformat()})",
+                where=f"--course-start {cid}",
+            )
+        starts[cid] = date
+    doses: dict[str, Any] = {}
     for cid, value in _pairs(start_doses, "--start-dose"):
         _known_course(regimen, cid, "--start-dose")
-        doses[cid] = parse_quantity(value, AMOUNT, f"--start-dose {cid}")
-    events = load_ae_log(Path(ae_log), regimen) if ae_log else ()
+        dose = parse_quantity(value, AMOUNT, f"--start-dose {cid}")
+        if cid in doses:
+            raise InputError("given twice", where=f"--start-dose {cid}")
+        doses[cid] = dose
+    begin = parse_date(start, "--start")
+    events = load_ae_log(Path(ae_log), regimen, begin) if ae_log else ()
     options: dict[str, Any] = {
         "course_starts": starts,
         "start_doses": doses,
@@ -446,7 +456,6 @@ def _plan(
         "holidays_country": holidays_country.upper() if holidays_country else None,
         "treat_makeup_days": treat_makeup_days,
     }
-    begin = parse_date(start, "--start")
     plan = build_plan(regimen, begin, adverse_events=events, **options)
     baseline = build_plan(regimen, begin, **options) if events else None
     return plan, baseline

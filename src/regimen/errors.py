@@ -55,5 +55,6 @@ class UnknownRegimenError(RegimenError, LookupError):
         self.name = name
         self.known = tuple(known)
         super().__init__(
-            f"no bundled regimen or file named {name!r}; bundled regimens: {', '.join(known)}",
+            f"no bundled regimen or file of that name; bundled regimens: {', '.join(known)}",
+            where=name,
         )

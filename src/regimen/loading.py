@@ -61,11 +61,12 @@ def read_text(path: Path, what: str = "file") -> str:
     where = str(path)
     try:
         if path.is_dir():
-            raise InputError(f"is a directory, not a {what}", where=where)
+            raise InputError(f"is a directory, not {_article(what)}", where=where)
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(
-                f"is {size} bytes; a {what} over {MAX_FILE_BYTES} bytes is refused", where=where
+                f"is {size} bytes; {_article(what)} over {MAX_FILE_BYTES} bytes is refused",
+                where=where,
             )
         data = path.read_bytes()
     except FileNotFoundError:
@@ -75,15 +76,19 @@ def read_text(path: Path, what: str = "file") -> str:
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), where=where) from None
     if b"\x00" in data:
-        raise InputError(f"is a binary file, not a {what}", where=where)
+        raise InputError(f"is a binary file, not {_article(what)}", where=where)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not UTF-8 text (byte {exc.start})", where=where) from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise InputError(f"is empty; expected a {what}", where=where)
+        raise InputError(f"is empty; expected {_article(what)}", where=where)
     return text
+
+
+def _article(what: str) -> str:
+    return ("an " if what[:1].lower() in "aeiou" else "a ") + what
 
 
 def bundled_ids() -> list[str]:
@@ -204,6 +209,7 @@ class _Reader:
         courses: list[Course] = []
         starts: dict[str, StartRule] = {}
         declared_ids: list[str | None] = []
+        start_by_index: list[StartRule | None] = []
         if isinstance(raw_courses, _Missing):
             self.problem("courses", "is required (at least one [[courses]] table)")
         elif not isinstance(raw_courses, list) or not all(isinstance(c, dict) for c in raw_courses):
@@ -215,11 +221,12 @@ class _Reader:
                 raw_id = raw.get("id")
                 declared_ids.append(raw_id if isinstance(raw_id, str) else None)
                 built = self.course(raw, f"courses[{i}]", sources)
+                start_by_index.append(built[1] if built is not None else None)
                 if built is not None:
                     course, start = built
                     courses.append(course)
                     starts[course.id] = start
-        self.check_starts(declared_ids, starts)
+        self.check_starts(declared_ids, start_by_index)
         if self.problems or name is None:
             return None
         try:
@@ -323,16 +330,17 @@ class _Reader:
             return None
         return StartRule(after=after, gap=gap or 0, with_course=with_course, note=note)
 
-    def check_starts(self, ids: Sequence[str | None], starts: dict[str, StartRule]) -> None:
+    def check_starts(self, ids: Sequence[str | None], starts: Sequence[StartRule | None]) -> None:
         seen: set[str] = set()
         for i, cid in enumerate(ids):
             if cid is None:
                 continue
             if cid in seen:
                 self.problem(f"courses[{i}].id", f"duplicate course id {cid!r}")
+                continue
             seen.add(cid)
-            rule = starts.get(cid)
-            ref = rule.after or rule.with_course if rule is not None else None
+            rule = starts[i] if i < len(starts) else None
+            ref = (rule.after or rule.with_course) if rule is not None else None
             if ref is None:
                 continue
             if ref not in ids:
@@ -465,7 +473,15 @@ class _Reader:
             max_hold = self.get(rr, p, "max_hold", _days_value(allow_zero=False), required=False)
             source = self.get(rr, p, "source", _source_ref(sources))
             note = self.get(rr, p, "note", _text, required=False) or ""
-            if term is None or grades is None or action is None or source is None:
+            failed = any(
+                key in rr and value is None
+                for key, value in (
+                    ("until_grade", until),
+                    ("resume", resume),
+                    ("max_hold", max_hold),
+                )
+            )
+            if term is None or grades is None or action is None or source is None or failed:
                 ok = False
                 continue
             try:
@@ -503,7 +519,8 @@ def _typename(value: Any) -> str:
         dict: "a table",
         dt.date: "a date",
         dt.datetime: "a date-time",
-    }.get(type(value), type(value).__name__)
+        dt.time: "a time",
+    }.get(type(value), f"a {type(value).__name__}")
 
 
 def _text(value: Any, where: str) -> str:
@@ -565,9 +582,8 @@ def _quantity_list(kind: Kind) -> Callable[[Any, str], tuple[Quantity, ...]]:
 
     def check(value: Any, where: str) -> tuple[Quantity, ...]:
         if not isinstance(value, list) or not value:
-            raise InputError(
-                f'must be a non-empty array like ["12 mg", "10 mg"], got {_typename(value)}'
-            )
+            got = "an empty array" if value == [] else _typename(value)
+            raise InputError(f'must be a non-empty array like ["12 mg", "10 mg"], got {got}')
         out = []
         for i, v in enumerate(value):
             try:
@@ -594,7 +610,7 @@ def _days_value(allow_zero: bool) -> Callable[[Any, str], int]:
     return check
 
 
-_DAYS_RE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
+_DAYS_RE = re.compile(r"^\s*([0-9]+)\s*(?:-\s*([0-9]+))?\s*$")
 
 
 def _day_list(value: Any, where: str) -> tuple[int, ...]:
@@ -684,7 +700,7 @@ def _source_ref(sources: dict[str, Source]) -> Callable[[Any, str], Source]:
 # dates and AE logs
 
 
-_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def parse_date(text: str, where: str = "date") -> dt.date:
@@ -712,7 +728,9 @@ AE_COLUMNS = ("date", "term", "grade")
 AE_OPTIONAL = ("note", "course")
 
 
-def load_ae_log(path: Path, regimen: Regimen) -> tuple[AdverseEvent, ...]:
+def load_ae_log(
+    path: Path, regimen: Regimen, start: dt.date | None = None
+) -> tuple[AdverseEvent, ...]:
     """Read an AE log (CSV: ``date,term,grade`` [, ``note``, ``course``]), strictly.
 
     Every row is checked against the regimen: its course (when given) must be a drug course,
@@ -720,13 +738,15 @@ def load_ae_log(path: Path, regimen: Regimen) -> tuple[AdverseEvent, ...]:
     Problems are reported all at once as ``file: line N: what is wrong``.
     """
     text = read_text(path, "AE log")
-    return parse_ae_log(text, str(path), regimen)
+    return parse_ae_log(text, str(path), regimen, start)
 
 
-def parse_ae_log(text: str, where: str, regimen: Regimen) -> tuple[AdverseEvent, ...]:
-    """Parse AE-log CSV text (see :func:`load_ae_log`)."""
+def parse_ae_log(
+    text: str, where: str, regimen: Regimen, start: dt.date | None = None
+) -> tuple[AdverseEvent, ...]:
+    """Parse AE-log CSV text (see :func:`load_ae_log`); rows before ``start`` are errors."""
     problems: list[tuple[str, str]] = []
-    rows = list(_csv_rows(text))
+    rows = list(_csv_rows(text, where))
     if not rows:
         raise LoadError(where, [("", "is empty; expected a header 'date,term,grade'")])
     header_line, header = rows[0]
@@ -764,6 +784,11 @@ def parse_ae_log(text: str, where: str, regimen: Regimen) -> tuple[AdverseEvent,
             date = parse_date(cell["date"], loc)
         except RegimenError as exc:
             problems.append((loc, exc.what))
+            continue
+        if start is not None and date < start:
+            problems.append(
+                (loc, f"{date.isoformat()} is before the plan's start ({start.isoformat()})")
+            )
             continue
         term = cell["term"]
         if not term:
@@ -820,8 +845,8 @@ def parse_ae_log(text: str, where: str, regimen: Regimen) -> tuple[AdverseEvent,
     return tuple(events)
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
+def _csv_rows(text: str, where: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
         for row in reader:
             if not row or all(not c.strip() for c in row):
@@ -830,4 +855,4 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
                 continue
             yield reader.line_num, row
     except csv.Error as exc:
-        raise LoadError("AE log", [(f"line {reader.line_num}", f"CSV error: {exc}")]) from None
+        raise LoadError(where, [(f"line {reader.line_num}", f"CSV error: {exc}")]) from None

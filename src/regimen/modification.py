@@ -352,6 +352,29 @@ class DoseState:
                 )
                 self._discontinue(date, why, hold.event, hold.rule)
 
+    @property
+    def hold_can_end(self) -> bool:
+        """Whether a hold in force will end by itself (a maximum hold discontinues)."""
+        return any(h.rule.max_hold_days is not None for h in self.holds.values())
+
+    def waiting(self, planned: dt.date, cycle: int) -> None:
+        """Record that cycle ``cycle`` cannot start until the AE log shows recovery."""
+        terms = ", ".join(
+            f"{h.event.term} grade {h.event.grade} since {h.start.isoformat()}"
+            for h in self.holds.values()
+        )
+        until = ", ".join(f"grade <= {h.rule.until_grade}" for h in self.holds.values())
+        self._decide(
+            planned,
+            "waiting",
+            self.dose,
+            None,
+            f"cycle {cycle} day 1 (planned {planned.isoformat()}) waits for recovery to "
+            f"{until} ({terms}); no later cycles are laid out until the AE log shows it",
+            None,
+            None,
+        )
+
     def delay(self, planned: dt.date, actual: dt.date, cycle: int) -> None:
         """Record that cycle ``cycle`` day 1 moved because a hold was still in force."""
         self._decide(

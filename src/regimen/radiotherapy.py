@@ -108,7 +108,7 @@ _NX_RE = re.compile(r"^\s*(?P<n>[^x×*]+?)\s*[x×*]\s*(?P<dose>.+?)\s*$", re.IGN
 _TOTAL_RE = re.compile(
     r"^\s*(?P<total>[^/]+?)\s*/\s*(?P<n>[^/]+?)\s*(?:f|fx|fr)?\s*$", re.IGNORECASE
 )
-_INT_RE = re.compile(r"^\d+$")
+_INT_RE = re.compile(r"^[0-9]+$")
 
 
 def _fraction_count(text: str, expr: str) -> int:

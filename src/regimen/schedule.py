@@ -417,6 +417,11 @@ def _drug(
             waiting = True
         if waiting:
             if state.holding:
+                if not pending and not state.hold_can_end:
+                    # Nothing in the log can end this hold: the next cycle waits for a
+                    # recovery row, so the plan stops here instead of guessing.
+                    state.waiting(planned_day1, cycle)
+                    break
                 date = _day(date)
                 continue
             waiting = False

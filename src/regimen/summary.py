@@ -16,7 +16,7 @@ from regimen import radiobiology as rb
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError
 from regimen.model import Regimen
-from regimen.radiotherapy import Phase, RadiotherapyCourse
+from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse
 from regimen.schedule import Plan
 from regimen.units import (
     Quantity,
@@ -172,6 +172,12 @@ def isoeffect_report(
     target = rb.bed(phases, alpha_beta)
     if dose_per_fraction is not None:
         sol = rb.fractions_for_bed(target, dose_per_fraction)
+        if sol.rounded > MAX_FRACTIONS:
+            raise InputError(
+                f"{format_quantity(dose_per_fraction)} per fraction needs {sol.rounded} "
+                f"fractions, more than the limit of {MAX_FRACTIONS}",
+                where="--dose-per-fraction",
+            )
         total = quantity(sol.rounded * magnitude(dose_per_fraction, "Gy"), "Gy")
         return IsoeffectReport(
             tuple(phases),

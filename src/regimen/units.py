@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import enum
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
@@ -110,12 +111,16 @@ _REFUSED: dict[str, str] = {
 }
 
 _QUANTITY_RE = re.compile(
-    r"^\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*?)?\s*$"
+    r"^\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*?)?\s*$",
+    re.ASCII,
 )
 
 #: Largest magnitude accepted anywhere, in the canonical unit; beyond it a value is refused
 #: as absurd rather than carried into arithmetic that overflows.
 MAX_MAGNITUDE = Decimal("1e6")
+#: Smallest magnitude accepted, in the canonical unit (0.0001 Gy = 0.01 cGy; 0.0001 mg =
+#: 0.1 mcg): below it a value would print as 0 at the four places every output shows.
+MIN_MAGNITUDE = Decimal("0.0001")
 
 
 @cache
@@ -221,6 +226,10 @@ def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
         raise UnitError(
             f"expected {_an(kind.label)} like {_example(kind)}, got {text!r}", where=what
         )
+    if isinstance(text, float) and not math.isfinite(text):
+        raise UnitError(
+            f"expected {_an(kind.label)} like {_example(kind)}, got {text!r}", where=what
+        )
     if isinstance(text, (int, float)):
         raise UnitError(
             f"needs a unit ({' or '.join(kind.units)}), got the bare number {text!r}",
@@ -228,7 +237,7 @@ def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
         )
     if not isinstance(text, str):
         raise UnitError(
-            f"expected {_an(kind.label)} like {_example(kind)}, got {type(text).__name__}",
+            f"expected {_an(kind.label)} like {_example(kind)}, got {_kind_of_value(text)}",
             where=what,
         )
     m = _QUANTITY_RE.match(text)
@@ -265,6 +274,11 @@ def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
         raise UnitError(f"must be greater than zero, got {text.strip()!r}", where=what)
     if canonical < 0:
         raise UnitError(f"must not be negative, got {text.strip()!r}", where=what)
+    if 0 < canonical < MIN_MAGNITUDE:
+        raise UnitError(
+            f"must be at least {_plain(MIN_MAGNITUDE)} {kind.canonical}, got {text.strip()!r}",
+            where=what,
+        )
     if canonical > MAX_MAGNITUDE:
         raise UnitError(
             f"{text.strip()!r} is beyond any plausible {kind.label} "
@@ -272,6 +286,20 @@ def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
             where=what,
         )
     return quantity(value, symbol)
+
+
+def _kind_of_value(value: object) -> str:
+    names = {
+        "date": "a date",
+        "datetime": "a date-time",
+        "time": "a time",
+        "list": "an array",
+        "dict": "a table",
+        "str": "a string",
+        "bool": "a boolean",
+    }
+    name = type(value).__name__
+    return names.get(name, f"a {name}")
 
 
 def _canonical_spelling(unit: str) -> str | None:

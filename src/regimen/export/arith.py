@@ -208,7 +208,8 @@ def isoeffect_text(report: IsoeffectReport) -> str:
             "down": "rounded down",
         }[report.rounding]
         lines.append(
-            f"Rounded to {report.fractions} fractions ({how}) of {d} = {_gy(report.total_dose)};"
+            f"Rounded to {report.fractions} fraction{'s' if report.fractions != 1 else ''} "
+            f"({how}) of {d} = {_gy(report.total_dose)};"
             f" rounding changes the BED, so check it with 'regimen bed'."
         )
     else:

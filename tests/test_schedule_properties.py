@@ -1,0 +1,545 @@
+"""Property tests for the calendar engine (regimen.schedule) and the dose-modification replay.
+
+Invariants: dose and held events fall on dosing days of their cycle; no date is both held and
+dosed; the dose never rises; delivered totals are the sum of the dose events; day 1s are at least
+a cycle length apart; every radiotherapy fraction appears exactly once on a treatment day;
+with no AE log delivered equals planned; discontinuation is final. A few scenarios with exact
+dates follow the issue's acceptance criteria.
+
+AE logs are random rows (date on or after the plan's start, a term from a short list, grade 0-5)
+kept in date order with no duplicate (date, term), as ``regimen.loading.parse_ae_log`` requires.
+Hypothesis keeps no example database (``database=None``) so the suite leaves no files behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from functools import cache
+
+import holidays
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from regimen.drugs import DrugCourse
+from regimen.loading import load_regimen, parse_ae_log
+from regimen.model import Regimen
+from regimen.modification import AdverseEvent
+from regimen.radiotherapy import RadiotherapyCourse
+from regimen.schedule import Plan, build_plan
+from regimen.sources import SourceKind
+from regimen.summary import drug_summary
+from regimen.terms import canonical_term
+from regimen.units import magnitude, quantity
+
+SETTINGS = settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+RT_SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+DRUG_REGIMENS = ("anlotinib-sts", "anlotinib-pembrolizumab", "lms-rt-anlotinib")
+RT_REGIMENS = ("lms-rt-anlotinib", "pelvic-postop-rt")
+AE_TERMS = ("hand-foot skin reaction", "hypertension", "bleeding", "diarrhoea")
+#: CTCAE grades 0-5, drawn more often from 0-3 so that holds also recover before a grade 4
+#: discontinues the drug.
+GRADES = st.one_of(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=5))
+
+
+@cache
+def regimen_of(name: str) -> Regimen:
+    return load_regimen(name)
+
+
+def mg(q) -> float:
+    return magnitude(q, "mg")
+
+
+def day(d: dt.date, n: int) -> dt.date:
+    return d + dt.timedelta(days=n)
+
+
+def drug_courses(plan: Plan) -> tuple[DrugCourse, ...]:
+    return plan.regimen.drugs
+
+
+def kinds(plan: Plan, course_id: str, kind: str) -> list:
+    return [e for e in plan.course_events(course_id) if e.kind == kind]
+
+
+# ---------------------------------------------------------------------------------------------
+# strategies
+
+starts = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 12, 31))
+rt_starts = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 10, 31))
+n_cycles = st.integers(min_value=1, max_value=4)
+
+
+@st.composite
+def ae_logs(draw, start: dt.date, horizon: int = 80) -> tuple[AdverseEvent, ...]:
+    """Random AE rows on or after ``start``, in date order, no duplicate (date, term).
+
+    The log ends with a grade 0 row for every term on a date after all the others, so every
+    hold (even one with no maximum length) recovers at some date: an open hold on a planned day
+    1 otherwise runs the plan into the year 2201 (see the xfail test below). The closing date
+    is often after the plan's end, so holds still open at the end of a plan are covered.
+    """
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=0, max_value=horizon),
+                st.sampled_from(AE_TERMS),
+                GRADES,
+            ),
+            max_size=14,
+            unique_by=lambda r: (r[0], r[1]),
+        )
+    )
+    rows.sort(key=lambda r: (r[0], AE_TERMS.index(r[1])))
+    last = max((r[0] for r in rows), default=0)
+    close = draw(st.integers(min_value=last + 1, max_value=last + 40))
+    rows += [(close, term, 0) for term in AE_TERMS]
+    return tuple(
+        AdverseEvent(day(start, off), term, grade, canonical=canonical_term(term))
+        for off, term, grade in rows
+    )
+
+
+@st.composite
+def plans_with_log(draw) -> Plan:
+    """A drug regimen laid from a random start with a random AE log and start dose."""
+    name = draw(st.sampled_from(DRUG_REGIMENS))
+    regimen = regimen_of(name)
+    start = draw(starts)
+    log = draw(ae_logs(start))
+    cycles = draw(n_cycles)
+    start_doses = {}
+    for c in regimen.drugs:
+        if draw(st.booleans()):
+            start_doses[c.id] = draw(st.sampled_from(c.dose_levels))
+    return build_plan(regimen, start, cycles=cycles, adverse_events=log, start_doses=start_doses)
+
+
+@st.composite
+def plans_without_log(draw) -> Plan:
+    name = draw(st.sampled_from(DRUG_REGIMENS))
+    regimen = regimen_of(name)
+    start_doses = {c.id: draw(st.sampled_from(c.dose_levels)) for c in regimen.drugs}
+    return build_plan(regimen, draw(starts), cycles=draw(n_cycles), start_doses=start_doses)
+
+
+def test_ae_log_strategy_rows_are_a_valid_log():
+    """The generated rows are what parse_ae_log would accept (date order, no duplicates)."""
+    regimen = regimen_of("anlotinib-sts")
+
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(data=st.data())
+    def check(data):
+        start = data.draw(starts)
+        rows = data.draw(ae_logs(start))
+        text = "date,term,grade\n" + "".join(
+            f"{r.date.isoformat()},{r.term},{r.grade}\n" for r in rows
+        )
+        parsed = parse_ae_log(text, "log.csv", regimen)
+        assert [(a.date, a.canonical, a.grade) for a in parsed] == [
+            (a.date, a.canonical, a.grade) for a in rows
+        ]
+
+    check()
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. no dose event on an off day
+
+
+@SETTINGS
+@given(plan=plans_with_log())
+def test_dose_and_held_events_fall_on_dosing_days(plan):
+    for course in drug_courses(plan):
+        for e in plan.course_events(course.id):
+            assert e.kind in ("dose", "held")
+            assert e.day in course.dosing_days, e
+            assert 1 <= e.cycle <= plan.cycles_planned[course.id]
+            assert plan.cycle_day(course.id, e.date) == (e.cycle, e.day), e
+            assert e.label.startswith(f"C{e.cycle}D{e.day}")
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. no dose on a held day
+
+
+@SETTINGS
+@given(plan=plans_with_log())
+def test_no_dose_on_a_held_day(plan):
+    for course in drug_courses(plan):
+        events = plan.course_events(course.id)
+        dates = [e.date for e in events]
+        assert dates == sorted(dates)
+        assert len(set(dates)) == len(dates), "two events of one course on one date"
+        held = plan.held_dates[course.id]
+        dosed = {e.date for e in events if e.kind == "dose"}
+        held_events = {e.date for e in events if e.kind == "held"}
+        assert not dosed & held_events
+        assert not dosed & held
+        assert held_events <= held
+        for e in events:
+            assert (e.dose is None) == (e.kind == "held")
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. the dose never rises
+
+
+@SETTINGS
+@given(plan=plans_with_log())
+def test_dose_never_rises(plan):
+    for course in drug_courses(plan):
+        doses = [mg(e.dose) for e in kinds(plan, course.id, "dose")]
+        assert all(b <= a for a, b in itertools.pairwise(doses)), doses
+        levels = {mg(q) for q in course.dose_levels}
+        assert set(doses) <= levels
+        if doses:
+            assert doses[0] <= mg(plan.start_doses[course.id])
+        for d in plan.decisions:
+            if d.course == course.id and d.dose_before is not None and d.dose_after is not None:
+                assert mg(d.dose_after) <= mg(d.dose_before), d
+        if course.id in plan.final_dose and doses:
+            assert mg(plan.final_dose[course.id]) <= doses[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. cumulative dose equals the sum of daily doses
+
+
+@SETTINGS
+@given(plan=plans_with_log())
+def test_delivered_total_is_the_sum_of_dose_events(plan):
+    for course in drug_courses(plan):
+        doses = kinds(plan, course.id, "dose")
+        summary = drug_summary(plan, course.id)
+        assert mg(summary.delivered_total) == pytest.approx(
+            math.fsum(mg(e.dose) for e in doses), abs=1e-9
+        )
+        assert summary.dosing_days_delivered == len(doses)
+        assert summary.cycles_started == len([c for c in plan.cycles if c.course == course.id])
+        # Every planned dosing day is accounted for, as a dose or a held day, unless stopped.
+        held = kinds(plan, course.id, "held")
+        total = plan.cycles_planned[course.id] * len(course.dosing_days)
+        if course.id in plan.discontinued:
+            assert len(doses) + len(held) <= total
+        else:
+            assert len(doses) + len(held) == total
+            assert summary.cycles_started == plan.cycles_planned[course.id]
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. cycle day 1s never come closer than the cycle length
+
+
+def _day1s(plan: Plan, course_id: str) -> list[dt.date]:
+    cycles = [c for c in plan.cycles if c.course == course_id]
+    assert [c.number for c in cycles] == list(range(1, len(cycles) + 1))
+    return [c.day1 for c in cycles]
+
+
+@SETTINGS
+@given(plan=plans_with_log())
+def test_day1s_at_least_a_cycle_apart(plan):
+    for course in drug_courses(plan):
+        day1s = _day1s(plan, course.id)
+        for a, b in itertools.pairwise(day1s):
+            assert (b - a).days >= course.cycle_length, (a, b)
+        for c in plan.cycles:
+            if c.course == course.id:
+                assert c.day1 >= c.planned_day1
+
+
+@SETTINGS
+@given(plan=plans_without_log())
+def test_day1s_exactly_a_cycle_apart_without_ae_log(plan):
+    for course in drug_courses(plan):
+        day1s = _day1s(plan, course.id)
+        assert len(day1s) == plan.cycles_planned[course.id]
+        for a, b in itertools.pairwise(day1s):
+            assert (b - a).days == course.cycle_length, (a, b)
+        for c in plan.cycles:
+            if c.course == course.id:
+                assert c.day1 == c.planned_day1
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. every planned fraction appears exactly once
+
+
+@cache
+def cn_year(year: int):
+    return holidays.country_holidays("CN", years=year)
+
+
+def cn_holiday(date: dt.date) -> bool:
+    return date in cn_year(date.year)
+
+
+def cn_makeup(date: dt.date) -> bool:
+    return date in getattr(cn_year(date.year), "weekend_workdays", set())
+
+
+def treats(date: dt.date, country: str | None, makeup: bool) -> bool:
+    """Oracle for a weekdays phase: Mon-Fri less holidays, plus make-up days if asked."""
+    if date.weekday() >= 5:
+        return makeup and country == "CN" and cn_makeup(date)
+    return not (country == "CN" and cn_holiday(date))
+
+
+@RT_SETTINGS
+@given(
+    name=st.sampled_from(RT_REGIMENS),
+    start=rt_starts,
+    country=st.sampled_from([None, "CN"]),
+    makeup=st.booleans(),
+)
+def test_every_fraction_appears_exactly_once_on_a_treatment_day(name, start, country, makeup):
+    regimen = regimen_of(name)
+    plan = build_plan(regimen, start, cycles=1, holidays_country=country, treat_makeup_days=makeup)
+    for course in regimen.radiotherapy:
+        assert isinstance(course, RadiotherapyCourse)
+        fractions = kinds(plan, course.id, "fraction")
+        n = course.fractions
+        assert [e.fraction for e in fractions] == list(range(1, n + 1))
+        assert all(e.fractions_total == n for e in fractions)
+        dates = [e.date for e in fractions]
+        assert all(a < b for a, b in itertools.pairwise(dates))
+        assert dates[0] >= start
+        for d in dates:
+            if d.weekday() >= 5:
+                assert makeup and country == "CN" and cn_makeup(d), d
+            if country == "CN":
+                assert not cn_holiday(d), d
+        # Back to back: no treatment day between the start and the last fraction is skipped.
+        d = start
+        expected = []
+        while len(expected) < n:
+            if treats(d, country, makeup):
+                expected.append(d)
+            d = day(d, 1)
+        assert dates == expected
+        # Phases are laid in order, each with its own fraction count.
+        phases = [e.phase for e in fractions]
+        assert phases == sorted(phases)
+        assert [phases.count(i) for i in range(1, len(course.phases) + 1)] == [
+            p.fractions for p in course.phases
+        ]
+        assert plan.overall_time(course.id) == (dates[-1] - dates[0]).days
+        # Anlotinib after radiotherapy (gap 1 d) starts the day after the last fraction.
+        for drug in regimen.drugs:
+            rule = regimen.start_rule(drug.id)
+            if rule.after == course.id:
+                assert plan.course_first[drug.id] == day(dates[-1], rule.gap)
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. no AE log: delivered == planned
+
+
+@SETTINGS
+@given(plan=plans_without_log())
+def test_without_ae_log_delivered_equals_planned(plan):
+    assert not plan.decisions
+    assert not plan.discontinued
+    for course in drug_courses(plan):
+        summary = drug_summary(plan, course.id)
+        doses = kinds(plan, course.id, "dose")
+        assert not kinds(plan, course.id, "held")
+        assert not plan.held_dates[course.id]
+        assert len(doses) == plan.cycles_planned[course.id] * len(course.dosing_days)
+        assert summary.dosing_days_delivered == summary.dosing_days_planned == len(doses)
+        assert mg(summary.delivered_total) == pytest.approx(mg(summary.planned_total))
+        start_mg = mg(plan.start_doses[course.id])
+        assert all(mg(e.dose) == start_mg for e in doses)
+        assert mg(plan.final_dose[course.id]) == start_mg
+        assert summary.relative_dose_intensity == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. discontinuation is final
+
+
+@SETTINGS
+@given(plan=plans_with_log())
+def test_discontinuation_is_final(plan):
+    for course in drug_courses(plan):
+        stops = [
+            d.date for d in plan.decisions if d.course == course.id and d.action == "discontinue"
+        ]
+        assert len(stops) <= 1
+        if not stops:
+            assert course.id not in plan.discontinued
+            continue
+        stop = stops[0]
+        assert plan.discontinued[course.id] == stop
+        assert course.id not in plan.final_dose
+        events = plan.course_events(course.id)
+        assert not [e for e in events if e.kind == "dose" and e.date > stop]
+        # Nothing at all is given or scheduled from the discontinuation date on.
+        assert not [e for e in events if e.date >= stop]
+        assert not [c for c in plan.cycles if c.course == course.id and c.day1 > stop]
+        assert not [d for d in plan.decisions if d.course == course.id and d.date > stop]
+        assert drug_summary(plan, course.id).next_cycle_start is None
+
+
+# ---------------------------------------------------------------------------------------------
+# scenarios with exact dates (the issue's acceptance criteria)
+
+ANLOTINIB = "anlotinib"
+
+
+def anlotinib_plan(start: dt.date, log: str = "", cycles: int = 3, **kw) -> Plan:
+    regimen = regimen_of("anlotinib-sts")
+    rows = parse_ae_log("date,term,grade\n" + log, "log.csv", regimen) if log else ()
+    return build_plan(regimen, start, cycles=cycles, adverse_events=rows, **kw)
+
+
+def by_date(plan: Plan) -> dict[dt.date, tuple[str, float | None]]:
+    return {
+        e.date: (e.kind, None if e.dose is None else mg(e.dose))
+        for e in plan.course_events(ANLOTINIB)
+    }
+
+
+def test_zhao_2018_three_cycles():
+    # Acceptance: Zhao et al. 2022 started anlotinib 12 mg d1-14 q3w on 20 September 2018;
+    # 3 cycles give 42 dose events of 12 mg, C2D1 on 2018-10-11, C3D1 on 2018-11-01.
+    plan = anlotinib_plan(dt.date(2018, 9, 20))
+    doses = kinds(plan, ANLOTINIB, "dose")
+    assert len(doses) == 42
+    assert {mg(e.dose) for e in doses} == {12.0}
+    assert _day1s(plan, ANLOTINIB) == [
+        dt.date(2018, 9, 20),
+        dt.date(2018, 10, 11),
+        dt.date(2018, 11, 1),
+    ]
+    assert doses[0].date == dt.date(2018, 9, 20) and doses[0].label == "C1D1"
+    assert doses[13].date == dt.date(2018, 10, 3) and doses[13].label == "C1D14"
+    assert mg(drug_summary(plan, ANLOTINIB).delivered_total) == 504.0
+
+
+def test_hfsr_hold_and_resume_one_level_lower():
+    # Acceptance: log 2022-01-10 HFSR 3 / 2022-01-14 HFSR 1 from 2022-01-03 for 3 cycles:
+    # 12 mg 01-03..01-09, held 01-10..01-13, 10 mg 01-14..01-16, C2D1 2022-01-24 at 10 mg,
+    # 394 mg delivered.
+    plan = anlotinib_plan(
+        dt.date(2022, 1, 3),
+        "2022-01-10,hand-foot skin reaction,3\n2022-01-14,hand-foot skin reaction,1\n",
+    )
+    events = by_date(plan)
+    jan = [dt.date(2022, 1, d) for d in range(1, 32)]
+    assert all(events[d] == ("dose", 12.0) for d in jan[2:9])  # 01-03..01-09
+    assert all(events[d] == ("held", None) for d in jan[9:13])  # 01-10..01-13
+    assert all(events[d] == ("dose", 10.0) for d in jan[13:16])  # 01-14..01-16
+    assert all(d not in events for d in jan[16:23])  # rest days 01-17..01-23
+    assert _day1s(plan, ANLOTINIB)[1] == dt.date(2022, 1, 24)
+    assert events[dt.date(2022, 1, 24)] == ("dose", 10.0)
+    assert plan.held_dates[ANLOTINIB] == frozenset(jan[9:13])
+    summary = drug_summary(plan, ANLOTINIB)
+    assert mg(summary.delivered_total) == 394.0
+    assert mg(plan.final_dose[ANLOTINIB]) == 10.0
+    assert [(d.date, d.action) for d in plan.decisions] == [
+        (dt.date(2022, 1, 10), "hold"),
+        (dt.date(2022, 1, 14), "resume"),
+    ]
+
+
+def test_hold_on_planned_day1_moves_that_cycle_and_later_ones():
+    # Acceptance: a hold still in force on a planned day 1 moves that day 1 to the recovery
+    # date and every later cycle moves with it. HFSR 3 on C1D18 (2022-01-20), recovery on
+    # 2022-01-28, four days after the planned C2D1 (2022-01-24).
+    plan = anlotinib_plan(
+        dt.date(2022, 1, 3),
+        "2022-01-20,hand-foot skin reaction,3\n2022-01-28,hand-foot skin reaction,1\n",
+    )
+    cycles = [c for c in plan.cycles if c.course == ANLOTINIB]
+    assert [(c.planned_day1, c.day1) for c in cycles] == [
+        (dt.date(2022, 1, 3), dt.date(2022, 1, 3)),
+        (dt.date(2022, 1, 24), dt.date(2022, 1, 28)),
+        (dt.date(2022, 2, 18), dt.date(2022, 2, 18)),
+    ]
+    events = by_date(plan)
+    assert not [d for d in events if dt.date(2022, 1, 17) <= d < dt.date(2022, 1, 28)]
+    assert events[dt.date(2022, 1, 28)] == ("dose", 10.0)
+    assert plan.cycle_day(ANLOTINIB, dt.date(2022, 1, 28)) == (2, 1)
+    assert not kinds(plan, ANLOTINIB, "held")  # the hold fell on rest days and the delay
+    delays = [d for d in plan.decisions if d.action == "delay"]
+    assert len(delays) == 1 and delays[0].date == dt.date(2022, 1, 28)
+    assert "2022-01-24" in delays[0].reason
+    assert len(kinds(plan, ANLOTINIB, "dose")) == 42
+    assert mg(drug_summary(plan, ANLOTINIB).delivered_total) == 14 * 12 + 28 * 10
+
+
+def test_bleeding_grade2_without_recovery_discontinues_after_14_days():
+    # Acceptance: the consensus bleeding grade 2 hold (max 14 d) with no recovery row
+    # discontinues the drug on hold start + 14 d.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), "2022-01-05,bleeding,2\n")
+    assert plan.discontinued[ANLOTINIB] == dt.date(2022, 1, 19)
+    stop = [d for d in plan.decisions if d.action == "discontinue"]
+    assert len(stop) == 1
+    assert stop[0].rule is not None and stop[0].rule.max_hold_days == 14
+    assert stop[0].source is not None and stop[0].source.kind is SourceKind.CONSENSUS
+    assert "within 14 d" in stop[0].reason
+    assert [e.date for e in kinds(plan, ANLOTINIB, "dose")] == [
+        dt.date(2022, 1, 3),
+        dt.date(2022, 1, 4),
+    ]
+    assert len(kinds(plan, ANLOTINIB, "held")) == 12  # C1D3..C1D14
+    assert max(e.date for e in plan.course_events(ANLOTINIB)) == dt.date(2022, 1, 16)
+    assert len(_day1s(plan, ANLOTINIB)) == 1
+
+
+def test_bleeding_recovery_on_the_last_day_of_the_max_hold_still_counts():
+    # Module docstring: a recovery row dated on hold start + N still counts as recovery.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), "2022-01-05,bleeding,2\n2022-01-19,bleeding,1\n")
+    assert ANLOTINIB not in plan.discontinued
+    assert mg(plan.final_dose[ANLOTINIB]) == 10.0
+    assert [d.action for d in plan.decisions] == ["hold", "resume"]
+
+
+def test_grade3_at_lowest_level_then_recovery_discontinues_citing_label():
+    # Acceptance: a grade-3 AE at 8 mg (the lowest level) then recovery discontinues the
+    # drug (resume one level lower is impossible), citing the label.
+    plan = anlotinib_plan(
+        dt.date(2022, 1, 3),
+        "2022-01-10,hand-foot skin reaction,3\n2022-01-14,hand-foot skin reaction,1\n",
+        start_doses={ANLOTINIB: quantity(8, "mg")},
+    )
+    assert plan.discontinued[ANLOTINIB] == dt.date(2022, 1, 14)
+    stop = plan.decisions[-1]
+    assert stop.action == "discontinue" and stop.date == dt.date(2022, 1, 14)
+    assert "label" in stop.reason
+    assert "anlotinib label" in stop.reason and "lowest dose" in stop.reason
+    assert stop.source is not None and stop.source.kind is SourceKind.LABEL
+    doses = kinds(plan, ANLOTINIB, "dose")
+    assert [e.date for e in doses] == [dt.date(2022, 1, d) for d in range(3, 10)]
+    assert {mg(e.dose) for e in doses} == {8.0}
+    assert mg(drug_summary(plan, ANLOTINIB).delivered_total) == 56.0
+
+
+def test_open_hold_on_a_planned_day1_still_gives_a_plan():
+    # The README's AE log without its recovery row: the usual state of a log on the day a
+    # grade 3 AE is recorded. Cycle 1 must still be laid out, days 8-14 held.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), "2022-01-10,hand-foot skin reaction,3\n")
+    events = by_date(plan)
+    assert all(events[dt.date(2022, 1, d)] == ("dose", 12.0) for d in range(3, 10))
+    assert all(events[dt.date(2022, 1, d)] == ("held", None) for d in range(10, 17))
+    assert not [d for d, (kind, _) in events.items() if kind == "dose" and d > dt.date(2022, 1, 9)]
+    waiting = [d for d in plan.decisions if d.action == "waiting"]
+    assert len(waiting) == 1
+    assert waiting[0].date == dt.date(2022, 1, 24)
+    assert "waits for recovery" in waiting[0].reason
