@@ -122,7 +122,7 @@ class Rule:
     def describe(self) -> str:
         """One line: ``Hemorrhage grade 2: hold until grade <= 1, then resume one level lower
         (discontinue if not recovered within 14 d)``."""
-        term = "any other adverse event" if self.term == ANY else self.term
+        term = "any adverse event" if self.term == ANY else self.term
         text = f"{term} {self.grades_text}: "
         if self.action is Action.HOLD:
             resume = "at the same dose" if self.resume is Resume.SAME else "one level lower"
