@@ -394,3 +394,64 @@ def test_course_column_attributes_a_row(run, tmp_path: Path) -> None:
         ("2022-01-24", "dose"),
     ]
     assert pembro[1]["dose"] == {"value": 100, "unit": "mg"}
+
+
+def test_regression_continue_rule_does_not_end_a_hold(run, tmp_path: Path) -> None:
+    # Found by mutation testing: hypertension grade 3 starts a hold; a later grade 2 row matched
+    # the 'grade 1-2 continue' rule and was recorded as CONTINUE on a held day.
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "date,term,grade\n2024-03-06,hypertension,3\n2024-03-08,hypertension,2\n"
+        "2024-03-12,hypertension,1\n",
+        encoding="utf-8",
+    )
+    data = _json(
+        run,
+        "calendar",
+        "anlotinib-sts",
+        "--start",
+        "2024-03-04",
+        "--cycles",
+        "1",
+        "--ae-log",
+        str(log),
+        "--format",
+        "json",
+    )
+    actions = [(d["date"], d["action"]) for d in data["decisions"]]
+    assert actions == [
+        ("2024-03-06", "hold"),
+        ("2024-03-08", "continue hold"),
+        ("2024-03-12", "resume"),
+    ]
+    by_date = {e["date"]: e for e in data["events"]}
+    assert by_date["2024-03-08"]["kind"] == "held"
+    assert by_date["2024-03-12"]["dose"] == {"value": 10, "unit": "mg"}
+
+
+def test_regression_ae_rows_before_start_but_after_an_earlier_course_start(
+    run, tmp_path: Path
+) -> None:
+    # Found by mutation testing: --course-start may place a course before --start; AE rows
+    # dated in that gap were refused as 'before the plan's start'.
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "date,term,grade\n2024-02-28,hypertension,3\n2024-03-01,hypertension,1\n", encoding="utf-8"
+    )
+    data = _json(
+        run,
+        "calendar",
+        "anlotinib-sts",
+        "--start",
+        "2024-03-04",
+        "--course-start",
+        "anlotinib=2024-02-26",
+        "--cycles",
+        "1",
+        "--ae-log",
+        str(log),
+        "--format",
+        "json",
+    )
+    assert [d["action"] for d in data["decisions"]] == ["hold", "resume"]
+    assert data["events"][0]["date"] == "2024-02-26"

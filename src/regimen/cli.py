@@ -448,7 +448,8 @@ def _plan(
             raise InputError("given twice", where=f"--start-dose {cid}")
         doses[cid] = dose
     begin = parse_date(start, "--start")
-    events = load_ae_log(Path(ae_log), regimen, begin) if ae_log else ()
+    earliest = min([begin, *starts.values()])
+    events = load_ae_log(Path(ae_log), regimen, earliest) if ae_log else ()
     options: dict[str, Any] = {
         "course_starts": starts,
         "start_doses": doses,

@@ -203,10 +203,6 @@ class _Hold:
     event: AdverseEvent
 
 
-def _fmt(q: Quantity | None) -> str:
-    return "none" if q is None else format_quantity(q)
-
-
 def _row(event: AdverseEvent) -> str:
     return f"{event.term} grade {event.grade} on {event.date.isoformat()}"
 
@@ -328,7 +324,23 @@ class DoseState:
         if rule is None:
             return
         why = f"{_row(event)}: {rule.describe()} ({rule.source.short()})"
-        if rule.action is Action.CONTINUE:
+        if rule.action is Action.CONTINUE and self.holding:
+            # A grade that would allow treatment does not end a hold started by a worse one:
+            # the hold stands until its own recovery threshold is reached.
+            pending = "; ".join(
+                f"{h.event.term} hold until grade <= {h.rule.until_grade}"
+                for h in self.holds.values()
+            )
+            self._decide(
+                date,
+                "continue hold",
+                self.dose,
+                None,
+                f"{why}; still on hold ({pending})",
+                event,
+                rule,
+            )
+        elif rule.action is Action.CONTINUE:
             self._decide(date, "continue", self.dose, self.dose, why, event, rule)
         elif rule.action is Action.REDUCE:
             self._step_down(date, event, rule, why)
@@ -339,7 +351,7 @@ class DoseState:
             self._decide(date, "hold", self.dose, None, why, event, rule)
         else:
             # Still in a hold for this term (a worse or unchanged grade): the hold stands.
-            self._decide(date, "continue hold", None, None, why, event, rule)
+            self._decide(date, "continue hold", self.dose, None, why, event, rule)
 
     def tick(self, date: dt.date) -> None:
         """End-of-day check: a hold whose maximum length is reached today discontinues."""

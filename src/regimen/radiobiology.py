@@ -62,10 +62,8 @@ def _gy(q: Quantity, what: str) -> float:
 
 
 def _alpha_beta(alpha_beta: Quantity) -> float:
-    ab = _gy(alpha_beta, "alpha/beta")
-    if not ab > 0:
-        raise InputError(f"must be greater than zero, got {ab:g} Gy", where="alpha/beta")
-    return ab
+    """alpha/beta [Gy], finite and > 0 (checked by :func:`_gy`)."""
+    return _gy(alpha_beta, "alpha/beta")
 
 
 @attrs.frozen

@@ -253,11 +253,12 @@ def build_plan(
             raise InputError(f"{cid!r} is not a drug course", where=f"--start-dose {cid}")
     if cycles is not None and not 1 <= cycles <= MAX_CYCLES:
         raise InputError(f"must be between 1 and {MAX_CYCLES}, got {cycles}", where="--cycles")
+    earliest = min([start, *course_starts.values()])
     for ae in adverse_events:
-        if ae.date < start:
+        if ae.date < earliest:
             raise InputError(
                 f"line {ae.line}: {ae.date.isoformat()} is before the plan's start "
-                f"({start.isoformat()})",
+                f"({earliest.isoformat()})",
                 where="AE log",
             )
 

@@ -1,0 +1,612 @@
+"""regimen.schedule: the calendar engine on exact dates, against its docstring and the regimens.
+
+Placement, treatment days and T follow the regimen.schedule module docstring: the first course
+starts on ``start``; ``after = X`` starts ``gap`` days after X's last treatment day; ``with = X``
+on X's first day; radiotherapy treats one fraction per weekday less public holidays (plus
+official make-up working days when asked); T = last fraction - first fraction [Fowler1989].
+Drug days, holds and delays follow regimen.modification. The regimens are the bundled files:
+
+* ``lms-rt-anlotinib``: IMRT 400 cGy x 10 + stereotactic boost 700 cGy x 3, then anlotinib
+  12 mg days 1-14 of 21-day cycles from the day after the last boost fraction (Li et al. 2025).
+* ``pelvic-postop-rt``: 50.4 Gy in 28 fractions of 1.8 Gy (Zhao et al. 2022).
+* ``anlotinib-sts`` and ``anlotinib-pembrolizumab``: anlotinib 12 / 10 / 8 mg days 1-14 of
+  21 d (Zou et al.; label), pembrolizumab 100 mg day 1 of 21 d starting with anlotinib.
+
+China's public holidays and make-up working days are those of the State Council General Office
+notices on the 2023 and 2024 holiday arrangements (2024: Spring Festival 10-17 February with
+make-up days Sunday 4 and Sunday 18 February; National Day 1-7 October with make-up days Sunday
+29 September and Saturday 12 October; 2023: Mid-Autumn and National Day 29 September - 6
+October), as the ``holidays`` package lists them: it lists a holiday falling on a weekend only
+when it is a statutory day (Sunday 1 October 2023), not the weekend days inside a holiday week.
+See docs/testing.md for the mutation score these tests reach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import pytest
+
+from regimen.drugs import DrugCourse
+from regimen.errors import InputError, UnitError
+from regimen.loading import load_regimen
+from regimen.model import Regimen, StartRule
+from regimen.modification import Action, AdverseEvent, Resume, Rule
+from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
+from regimen.schedule import (
+    MAX_DATE,
+    MIN_DATE,
+    Cycle,
+    Plan,
+    TreatmentDayCalendar,
+    build_plan,
+)
+from regimen.sources import Source, SourceKind
+from regimen.terms import ANY, canonical_term
+from regimen.units import quantity
+
+LOCAL = Source("local", SourceKind.LOCAL, "Local department policy", title="local policy")
+MON = dt.date(2024, 3, 4)  # a Monday with no public holiday in the following weeks (CN, US)
+
+
+def day(n: int, start: dt.date = MON) -> dt.date:
+    return start + dt.timedelta(days=n)
+
+
+def mg(value: float):
+    return quantity(value, "mg")
+
+
+@cache
+def bundled(name: str) -> Regimen:
+    return load_regimen(name)
+
+
+def ae(date: dt.date, term: str, grade: int, course: str | None = None, line: int = 0):
+    return AdverseEvent(date, term, grade, canonical=canonical_term(term), course=course, line=line)
+
+
+def dates(plan: Plan, course: str, kind: str) -> list[dt.date]:
+    return [e.date for e in plan.course_events(course) if e.kind == kind]
+
+
+def error(call) -> str:
+    with pytest.raises(InputError) as err:
+        call()
+    return str(err.value)
+
+
+def weekdays_from(start: dt.date, n: int) -> list[dt.date]:
+    out, d = [], start
+    while len(out) < n:
+        if d.weekday() < 5:
+            out.append(d)
+        d += dt.timedelta(days=1)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Radiotherapy then anlotinib (lms-rt-anlotinib)
+
+
+def test_lms_radiotherapy_fractions_fall_on_weekdays_back_to_back():
+    plan = build_plan(bundled("lms-rt-anlotinib"), MON, cycles=2)
+    fractions = plan.course_events("radiotherapy")
+    assert [e.date for e in fractions] == weekdays_from(MON, 13)
+    assert [e.fraction for e in fractions] == list(range(1, 14))
+    assert {e.fractions_total for e in fractions} == {13}
+    assert [e.phase for e in fractions] == [1] * 10 + [2] * 3
+    assert [e.dose for e in fractions] == [quantity(400, "cGy")] * 10 + [quantity(700, "cGy")] * 3
+    assert fractions[0].label == "Radiotherapy 1 of 13 (IMRT 1 of 10)"
+    assert fractions[10].label == "Radiotherapy 11 of 13 (Stereotactic boost 1 of 3)"
+    assert fractions[12].technique == "Stereotactic boost"
+    # T = last - first = Wed 20 March - Mon 4 March = 16 d.
+    assert plan.overall_time("radiotherapy") == 16
+    assert plan.overall_time("anlotinib") is None
+
+
+def test_lms_anlotinib_starts_the_day_after_the_last_boost_fraction():
+    plan = build_plan(bundled("lms-rt-anlotinib"), MON, cycles=2)
+    first = dt.date(2024, 3, 21)  # the day after Wed 20 March
+    assert plan.course_first == {"radiotherapy": MON, "anlotinib": first}
+    assert plan.cycles == (
+        Cycle("anlotinib", 1, first, first),
+        Cycle("anlotinib", 2, day(21, first), day(21, first)),
+    )
+    doses = plan.course_events("anlotinib")
+    assert [e.date for e in doses] == [day(n, first) for n in range(14)] + [
+        day(21 + n, first) for n in range(14)
+    ]
+    assert {e.dose for e in doses} == {mg(12)}
+    assert (doses[0].label, doses[0].cycle, doses[0].day) == ("C1D1", 1, 1)
+    assert (doses[-1].label, doses[-1].cycle, doses[-1].day) == ("C2D14", 2, 14)
+    assert plan.notes == (
+        "anlotinib: Assumed: the paper does not state the interval; day 1 is the day after "
+        "the last boost fraction.",
+    )
+    assert plan.start == MON and plan.regimen is bundled("lms-rt-anlotinib")
+    assert plan.first_date == MON and plan.last_date == day(34, first)
+    assert plan.final_dose == {"anlotinib": mg(12)} and plan.discontinued == {}
+    assert plan.cycles_planned == {"anlotinib": 2}
+    assert plan.start_doses == {"anlotinib": mg(12)}
+    assert plan.decisions == () and plan.skipped == ()
+
+
+def test_course_start_override_moves_the_course_and_its_followers():
+    plan = build_plan(
+        bundled("lms-rt-anlotinib"),
+        MON,
+        cycles=1,
+        course_starts={"anlotinib": dt.date(2024, 4, 1)},
+    )
+    assert plan.course_first["anlotinib"] == dt.date(2024, 4, 1)
+    assert plan.notes == ()  # the assumed interval no longer applies
+
+
+def test_single_phase_labels_have_no_phase_part():
+    plan = build_plan(bundled("pelvic-postop-rt"), MON)
+    events = plan.course_events("radiotherapy")
+    assert [e.label for e in events[:2]] == ["Radiotherapy 1 of 28", "Radiotherapy 2 of 28"]
+    assert events[0].technique == "External beam (technique not stated)"
+    # 28 weekdays from Monday 4 March: 5 full weeks + 3 days, ending Wed 10 April: T = 37 d.
+    assert plan.overall_time("radiotherapy") == 37
+
+
+# ---------------------------------------------------------------------------------------------
+# Public holidays and make-up working days (China, 2024 National Day)
+
+
+def test_cn_national_day_is_skipped_and_recorded():
+    plan = build_plan(bundled("pelvic-postop-rt"), dt.date(2024, 9, 23), holidays_country="CN")
+    fractions = dates(plan, "radiotherapy", "fraction")
+    skipped = [s.date for s in plan.skipped]
+    assert skipped == [dt.date(2024, 10, d) for d in (1, 2, 3, 4, 7)]
+    assert not set(skipped) & set(fractions)
+    assert all(d.weekday() < 5 for d in fractions)
+    assert plan.skipped[0].course == "radiotherapy"
+    assert plan.skipped[0].reason == "public holiday: National Day"
+    # 28 fractions from Mon 23 September less five holiday weekdays end Wed 6 November.
+    assert fractions[-1] == dt.date(2024, 11, 6)
+    assert plan.holidays_country == "CN" and plan.treat_makeup_days is False
+
+
+def test_cn_make_up_working_days_are_treated_when_asked():
+    plan = build_plan(
+        bundled("pelvic-postop-rt"),
+        dt.date(2024, 9, 23),
+        holidays_country="CN",
+        treat_makeup_days=True,
+    )
+    fractions = dates(plan, "radiotherapy", "fraction")
+    assert [d for d in fractions if d.weekday() >= 5] == [
+        dt.date(2024, 9, 29),
+        dt.date(2024, 10, 12),
+    ]
+    assert fractions[-1] == dt.date(2024, 11, 4)  # two fractions earlier than without
+    assert plan.treat_makeup_days is True
+
+
+def test_cn_spring_festival_weekend_holidays_are_not_recorded_for_weekday_phases():
+    # Spring Festival 2024 in the holidays package: Sat 10 - Fri 16 February; the make-up
+    # working days Sun 4 and Sun 18 February are not treated unless asked.
+    plan = build_plan(bundled("pelvic-postop-rt"), dt.date(2024, 2, 5), holidays_country="CN")
+    assert [s.date for s in plan.skipped] == [dt.date(2024, 2, d) for d in range(12, 17)]
+    fractions = dates(plan, "radiotherapy", "fraction")
+    assert fractions[4:6] == [dt.date(2024, 2, 9), dt.date(2024, 2, 19)]
+
+
+def test_a_plan_may_start_on_a_make_up_working_day():
+    # Sunday 29 September 2024 is a make-up working day: treated as the very first day asked.
+    sunday = dt.date(2024, 9, 29)
+    plan = build_plan(
+        bundled("pelvic-postop-rt"), sunday, holidays_country="CN", treat_makeup_days=True
+    )
+    assert plan.first_date == sunday
+    assert TreatmentDayCalendar("CN", treat_makeup_days=True).makeup_day(sunday)
+    assert TreatmentDayCalendar("CN").treats(sunday, TreatmentDays.WEEKDAYS) is False
+
+
+def test_without_a_country_holidays_are_ordinary_weekdays():
+    plan = build_plan(bundled("pelvic-postop-rt"), dt.date(2024, 9, 23))
+    fractions = dates(plan, "radiotherapy", "fraction")
+    assert dt.date(2024, 10, 1) in fractions and plan.skipped == ()
+    assert plan.holidays_country is None
+
+
+def test_treatment_day_calendar():
+    cn = TreatmentDayCalendar("CN", treat_makeup_days=True)
+    weekdays, every_day = TreatmentDays.WEEKDAYS, TreatmentDays.EVERY_DAY
+    national_day, sunday_makeup = dt.date(2024, 10, 1), dt.date(2024, 9, 29)
+    plain_saturday, plain_tuesday = dt.date(2024, 10, 19), dt.date(2024, 10, 15)
+    assert cn.holiday(national_day) == "National Day" and cn.holiday(plain_tuesday) is None
+    assert cn.makeup_day(sunday_makeup) and not cn.makeup_day(plain_saturday)
+    assert not cn.treats(national_day, weekdays) and not cn.treats(national_day, every_day)
+    assert cn.treats(sunday_makeup, weekdays) and not cn.treats(plain_saturday, weekdays)
+    assert cn.treats(plain_saturday, every_day) and cn.treats(plain_tuesday, weekdays)
+    cn_no_makeup = TreatmentDayCalendar("CN")
+    assert not cn_no_makeup.treats(sunday_makeup, weekdays)
+    none = TreatmentDayCalendar(None, treat_makeup_days=True)
+    assert none.holiday(national_day) is None and not none.makeup_day(sunday_makeup)
+    assert none.treats(national_day, weekdays) and not none.treats(sunday_makeup, weekdays)
+    assert none.treats(plain_saturday, every_day)
+
+
+def test_unknown_country_code_is_refused():
+    assert error(lambda: TreatmentDayCalendar("XX")) == (
+        "--holidays: unknown country code 'XX' (use an ISO 3166 code such as CN, US, GB)"
+    )
+
+
+def every_day_regimen(n: int = 10) -> Regimen:
+    phase = Phase(n, quantity(2, "Gy"), "SBRT", TreatmentDays.EVERY_DAY)
+    return Regimen("daily", "Daily radiotherapy", (RadiotherapyCourse("rt", (phase,)),))
+
+
+def test_every_day_phases_treat_weekends_but_not_holidays():
+    # From Wed 27 September 2023 in China. The holidays package lists Fri 29 September
+    # (Mid-Autumn), Sun 1 October (National Day, on a weekend) and Mon 2 - Fri 6 October;
+    # Sat 30 September and the make-up working days 7-8 October are not holidays.
+    start = dt.date(2023, 9, 27)
+    plan = build_plan(every_day_regimen(), start, holidays_country="CN")
+    fractions = dates(plan, "rt", "fraction")
+    assert fractions == [
+        dt.date(2023, 9, 27),
+        dt.date(2023, 9, 28),
+        dt.date(2023, 9, 30),
+        *(dt.date(2023, 10, d) for d in range(7, 14)),
+    ]
+    skipped = [s.date for s in plan.skipped]
+    assert skipped == [dt.date(2023, 9, 29), *(dt.date(2023, 10, d) for d in range(1, 7))]
+    assert plan.skipped[1].reason == "public holiday: National Day"
+    no_country = build_plan(every_day_regimen(), start)
+    assert dates(no_country, "rt", "fraction") == [day(n, start) for n in range(10)]
+
+
+def test_weekday_phases_record_only_weekday_holidays_as_skipped():
+    # Same holidays from Mon 25 September 2023: Sunday 1 October is a weekend day anyway.
+    plan = build_plan(bundled("pelvic-postop-rt"), dt.date(2023, 9, 25), holidays_country="CN")
+    skipped = [s.date for s in plan.skipped]
+    assert skipped == [dt.date(2023, 9, 29), *(dt.date(2023, 10, d) for d in range(2, 7))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Drug courses: cycles, start doses, with = X
+
+
+def test_pembrolizumab_starts_with_anlotinib_and_sorts_after_it_on_shared_days():
+    plan = build_plan(bundled("anlotinib-pembrolizumab"), MON, cycles=2)
+    assert plan.course_first == {"anlotinib": MON, "pembrolizumab": MON}
+    assert dates(plan, "pembrolizumab", "dose") == [MON, day(21)]
+    assert [(e.date, e.course) for e in plan.events[:2]] == [
+        (MON, "anlotinib"),
+        (MON, "pembrolizumab"),
+    ]
+    assert plan.final_dose == {"anlotinib": mg(12), "pembrolizumab": mg(100)}
+
+
+def test_start_dose_override_and_course_with_a_fixed_number_of_cycles():
+    plan = build_plan(bundled("anlotinib-sts"), MON, cycles=1, start_doses={"anlotinib": mg(10)})
+    assert {e.dose for e in plan.events} == {mg(10)}
+    assert plan.start_doses == {"anlotinib": mg(10)} and plan.final_dose == {"anlotinib": mg(10)}
+    course = DrugCourse(
+        id="drug",
+        drug="drug",
+        route="oral",
+        frequency="once daily",
+        dose_levels=(mg(5),),
+        dosing_days=range(1, 8),
+        cycle_length=14,
+        cycles=3,
+    )
+    plan = build_plan(Regimen("r", "R", (course,)), MON)
+    assert plan.cycles_planned == {"drug": 3} and len(plan.cycles) == 3
+    assert len(plan.events) == 21
+
+
+def test_cycle_day_counts_rest_days_and_is_none_outside_a_cycle():
+    # HFSR grade 3 on C1D10 holds; recovery on Thu 28 March moves C2D1 from Mon 25 March.
+    plan = build_plan(
+        bundled("anlotinib-sts"),
+        MON,
+        cycles=2,
+        adverse_events=[ae(day(9), "HFSR", 3), ae(day(24), "HFSR", 1)],
+    )
+    assert plan.cycle_day("anlotinib", MON) == (1, 1)
+    assert plan.cycle_day("anlotinib", day(14)) == (1, 15)  # first rest day
+    assert plan.cycle_day("anlotinib", day(20)) == (1, 21)
+    assert plan.cycle_day("anlotinib", day(21)) is None  # waiting for recovery
+    assert plan.cycle_day("anlotinib", day(23)) is None
+    assert plan.cycle_day("anlotinib", day(24)) == (2, 1)
+    assert plan.cycle_day("anlotinib", day(44)) == (2, 21)
+    assert plan.cycle_day("anlotinib", day(45)) is None  # after the last cycle
+    assert plan.cycle_day("anlotinib", day(-1)) is None  # before the first
+    lms = build_plan(bundled("lms-rt-anlotinib"), MON, cycles=1)
+    assert lms.cycle_day("radiotherapy", MON) is None  # radiotherapy has no cycles
+
+
+def weekly_drug(**kw) -> DrugCourse:
+    return DrugCourse(
+        id="drug",
+        drug="drug",
+        route="oral",
+        frequency="once weekly",
+        dose_levels=(mg(5),),
+        dosing_days=(1,),
+        cycle_length=7,
+        **kw,
+    )
+
+
+def test_a_plan_of_the_maximum_1000_cycles_and_its_cycle_days():
+    plan = build_plan(Regimen("r", "R", (weekly_drug(),)), MON, cycles=1000)
+    assert len(plan.cycles) == 1000 and plan.cycles_planned == {"drug": 1000}
+    assert plan.cycle_day("drug", day(7 * 999)) == (1000, 1)
+    assert plan.cycle_day("drug", day(7 * 99 + 3)) == (100, 4)
+    assert plan.cycle_day("drug", day(7 * 1000)) is None
+
+
+def test_cycle_end():
+    assert Cycle("anlotinib", 1, MON, MON).end(21) == day(20)
+    assert Cycle("anlotinib", 2, MON, day(3)).end(1) == day(3)
+
+
+# ---------------------------------------------------------------------------------------------
+# The AE log on the calendar
+
+
+def test_hold_mid_cycle_then_recovery_after_planned_day_1_delays_the_next_cycle():
+    plan = build_plan(
+        bundled("anlotinib-sts"),
+        MON,
+        cycles=2,
+        adverse_events=[ae(day(9), "HFSR", 3), ae(day(24), "HFSR", 1)],
+    )
+    held = [e for e in plan.events if e.kind == "held"]
+    assert [e.date for e in held] == [day(n) for n in range(9, 14)]
+    assert (held[0].label, held[0].dose, held[0].cycle, held[0].day) == ("C1D10 held", None, 1, 10)
+    assert sorted(plan.held_dates["anlotinib"]) == [day(n) for n in range(9, 24)]
+    assert [(d.date, d.action) for d in plan.decisions] == [
+        (day(9), "hold"),
+        (day(24), "resume"),
+        (day(24), "delay"),
+    ]
+    assert plan.cycles[1] == Cycle("anlotinib", 2, day(21), day(24))
+    assert plan.decisions[2].reason == (
+        "cycle 2 day 1 moved from 2024-03-25 to 2024-03-28: a hold was in force on the "
+        "planned day 1"
+    )
+    cycle_2 = [e for e in plan.events if e.cycle == 2]
+    assert [e.date for e in cycle_2] == [day(24 + n) for n in range(14)]
+    assert {e.dose for e in cycle_2} == {mg(10)}  # resumed one level lower
+    assert plan.final_dose == {"anlotinib": mg(10)}
+
+
+def test_hold_on_planned_day_1_recovering_on_that_day_moves_nothing():
+    plan = build_plan(
+        bundled("anlotinib-sts"),
+        MON,
+        cycles=2,
+        adverse_events=[ae(day(15), "HFSR", 3), ae(day(21), "HFSR", 1)],
+    )
+    assert plan.cycles[1] == Cycle("anlotinib", 2, day(21), day(21))
+    assert [d.action for d in plan.decisions] == ["hold", "resume"]  # no delay
+    assert dates(plan, "anlotinib", "held") == []  # the hold fell on rest days only
+
+
+def test_hold_that_nothing_in_the_log_can_end_stops_the_plan_waiting():
+    plan = build_plan(
+        bundled("anlotinib-sts"), MON, cycles=3, adverse_events=[ae(day(9), "HFSR", 3)]
+    )
+    assert [(d.date, d.action) for d in plan.decisions] == [(day(9), "hold"), (day(21), "waiting")]
+    assert plan.decisions[1].reason == (
+        "cycle 2 day 1 (planned 2024-03-25) waits for recovery to grade <= 1 (HFSR grade 3 "
+        "since 2024-03-13); no later cycles are laid out until the AE log shows it"
+    )
+    assert len(plan.cycles) == 1 and plan.last_date == day(13)
+    assert plan.final_dose == {"anlotinib": mg(12)} and plan.discontinued == {}
+    assert max(plan.held_dates["anlotinib"]) == day(21)
+
+
+def test_hold_on_day_1_with_a_later_row_waits_for_that_row():
+    # The hold is already in force on C1D1. A later row that cannot end it (diarrhoea grade 0,
+    # for which no rule speaks) keeps the engine walking until its date; then, with nothing
+    # left in the log that could end the hold, the plan stops with C1D1 waiting.
+    plan = build_plan(
+        bundled("anlotinib-sts"),
+        MON,
+        cycles=2,
+        adverse_events=[ae(MON, "HFSR", 3), ae(day(14), "diarrhoea", 0)],
+    )
+    assert [(d.date, d.action) for d in plan.decisions] == [(MON, "hold"), (MON, "waiting")]
+    assert sorted(plan.held_dates["anlotinib"]) == [day(n) for n in range(15)]
+    assert plan.events == () and plan.cycles == ()
+    assert plan.first_date is None and plan.last_date is None
+
+
+def test_bleeding_without_recovery_discontinues_after_the_14_day_maximum():
+    plan = build_plan(
+        bundled("anlotinib-sts"), MON, cycles=3, adverse_events=[ae(day(3), "epistaxis", 2)]
+    )
+    assert plan.discontinued == {"anlotinib": day(17)} and plan.final_dose == {}
+    assert [(d.date, d.action) for d in plan.decisions] == [
+        (day(3), "hold"),
+        (day(17), "discontinue"),
+    ]
+    assert dates(plan, "anlotinib", "dose") == [day(n) for n in range(3)]
+    assert dates(plan, "anlotinib", "held") == [day(n) for n in range(3, 14)]
+    assert len(plan.cycles) == 1
+
+
+def test_stopping_at_the_lowest_level_cites_the_label():
+    # Started at 8 mg (the lowest level); HFSR grade 3 resolves, but "resume one level lower"
+    # is impossible: the anlotinib label says to stop permanently if 8 mg is not tolerated.
+    plan = build_plan(
+        bundled("anlotinib-sts"),
+        MON,
+        cycles=2,
+        start_doses={"anlotinib": mg(8)},
+        adverse_events=[ae(day(2), "HFSR", 3), ae(day(6), "HFSR", 1)],
+    )
+    assert plan.discontinued == {"anlotinib": day(6)}
+    stop = plan.decisions[-1]
+    assert (stop.action, stop.source.key) == ("discontinue", "label")
+
+
+def test_discontinuation_before_the_first_dose_leaves_no_events():
+    plan = build_plan(
+        bundled("anlotinib-sts"), MON, cycles=2, adverse_events=[ae(MON, "hypertension", 4)]
+    )
+    assert plan.events == () and plan.discontinued == {"anlotinib": MON}
+    assert plan.first_date is None and plan.last_date is None
+    assert plan.course_first == {"anlotinib": MON}
+
+
+def test_ae_rows_during_radiotherapy_count_for_the_drug_that_follows():
+    # Bleeding grade 2 on day 10 of radiotherapy (Thu 14 March); anlotinib's planned day 1 is
+    # Thu 21 March; recovery on Mon 25 March: day 1 moves there, one level lower (10 mg).
+    plan = build_plan(
+        bundled("lms-rt-anlotinib"),
+        MON,
+        cycles=1,
+        adverse_events=[ae(day(10), "bleeding", 2), ae(day(21), "bleeding", 1)],
+    )
+    assert plan.cycles == (Cycle("anlotinib", 1, dt.date(2024, 3, 21), day(21)),)
+    assert {e.dose for e in plan.course_events("anlotinib")} == {mg(10)}
+    assert [(d.date, d.action) for d in plan.decisions] == [
+        (day(10), "hold"),
+        (day(21), "resume"),
+        (day(21), "delay"),
+    ]
+    assert min(plan.held_dates["anlotinib"]) == day(10)
+    # Radiotherapy is not a drug course: the rows do not touch it.
+    assert dates(plan, "radiotherapy", "fraction") == weekdays_from(MON, 13)
+
+
+def test_ae_rows_attributed_to_one_course_leave_the_other_alone():
+    plan = build_plan(
+        bundled("anlotinib-pembrolizumab"),
+        MON,
+        cycles=1,
+        adverse_events=[ae(day(2), "diarrhoea", 4, course="pembrolizumab")],
+    )
+    assert plan.discontinued == {"pembrolizumab": day(2)}
+    assert plan.final_dose == {"anlotinib": mg(12)}
+    assert len(dates(plan, "anlotinib", "dose")) == 14
+
+
+def test_a_row_without_course_applies_to_every_drug_in_course_order():
+    plan = build_plan(
+        bundled("anlotinib-pembrolizumab"),
+        MON,
+        cycles=1,
+        adverse_events=[ae(day(2), "diarrhoea", 4)],
+    )
+    assert [(d.date, d.course, d.action) for d in plan.decisions] == [
+        (day(2), "anlotinib", "discontinue"),
+        (day(2), "pembrolizumab", "discontinue"),
+    ]
+
+
+def test_a_course_after_a_drug_starts_gap_days_after_its_last_dose():
+    drug = DrugCourse(
+        id="drug",
+        drug="drug",
+        route="oral",
+        frequency="once daily",
+        dose_levels=(mg(5),),
+        dosing_days=(1, 2, 3),
+        cycle_length=7,
+        rules=(
+            Rule(ANY, 3, 3, Action.HOLD, LOCAL, until_grade=1, resume=Resume.SAME),
+            Rule(ANY, 4, 5, Action.DISCONTINUE, LOCAL),
+        ),
+    )
+    rt = RadiotherapyCourse("rt", (Phase(2, quantity(2, "Gy")),))
+    regimen = Regimen("r", "R", (drug, rt), starts={"rt": StartRule(after="drug", gap=3)})
+    plan = build_plan(regimen, MON, cycles=2)
+    # Last dose on C2D3 = Wed 13 March; 3 days later is Sat 16 March; first weekday Mon 18.
+    assert plan.course_first["rt"] == day(14)
+    # Held dosing days are not treatment days: the last dose (C2D1, Mon 11 March) counts.
+    held = build_plan(regimen, MON, cycles=2, adverse_events=[ae(day(8), "hypertension", 3)])
+    assert dates(held, "drug", "held") == [day(8), day(9)]
+    assert held.course_first["rt"] == day(10)  # Mon 11 + 3 = Thu 14 March
+    # A drug stopped before its first dose (held on day 1, grade 4 the next day): the course
+    # after it counts from the stop.
+    rows = [ae(MON, "hypertension", 3), ae(day(1), "hypertension", 4)]
+    stopped = build_plan(regimen, MON, cycles=2, adverse_events=rows)
+    assert stopped.events[0].course == "rt"
+    assert stopped.course_first["rt"] == day(4)  # stopped Tue 5 March + 3 = Fri 8 March
+    # A drug still waiting on its first day 1 gave nothing: the course after counts from the
+    # drug's own start.
+    waiting = build_plan(regimen, MON, cycles=2, adverse_events=[ae(MON, "hypertension", 3)])
+    assert dates(waiting, "drug", "dose") == [] and waiting.discontinued == {}
+    assert waiting.course_first["rt"] == day(3)
+
+
+# ---------------------------------------------------------------------------------------------
+# What build_plan refuses
+
+
+def test_dates_outside_the_supported_range_are_refused():
+    sts = bundled("anlotinib-sts")
+    assert error(lambda: build_plan(sts, dt.date(1899, 12, 31), cycles=1)) == (
+        "--start: 1899-12-31 is outside 1900-01-01..2200-12-31"
+    )
+    assert build_plan(sts, MIN_DATE, cycles=1).first_date == MIN_DATE
+    assert (
+        error(
+            lambda: build_plan(sts, MON, cycles=1, course_starts={"anlotinib": dt.date(2201, 1, 1)})
+        )
+        == "--course-start anlotinib: 2201-01-01 is outside 1900-01-01..2200-12-31"
+    )
+    # A plan that would run past 2200-12-31 is refused rather than laid out.
+    assert error(lambda: build_plan(sts, dt.date(2200, 12, 1), cycles=2)) == (
+        "plan: 2201-01-01 is outside 1900-01-01..2200-12-31"
+    )
+    last = build_plan(sts, MAX_DATE - dt.timedelta(days=21), cycles=1)
+    assert last.last_date == MAX_DATE - dt.timedelta(days=8)
+
+
+def test_unknown_course_ids_are_refused():
+    sts = bundled("anlotinib-sts")
+    with pytest.raises(InputError):
+        build_plan(sts, MON, cycles=1, course_starts={"nope": MON})
+    with pytest.raises(InputError):
+        build_plan(sts, MON, cycles=1, start_doses={"nope": mg(10)})
+
+
+def test_start_dose_only_for_drug_courses_and_only_a_dose_level():
+    lms = bundled("lms-rt-anlotinib")
+    assert (
+        error(lambda: build_plan(lms, MON, cycles=1, start_doses={"radiotherapy": mg(10)}))
+        == "--start-dose radiotherapy: 'radiotherapy' is not a drug course"
+    )
+    with pytest.raises(InputError) as err:
+        build_plan(lms, MON, cycles=1, start_doses={"anlotinib": mg(11)})
+    assert err.value.where == "--start-dose anlotinib"
+    with pytest.raises(UnitError) as unit_err:
+        build_plan(lms, MON, cycles=1, start_doses={"anlotinib": quantity(10, "Gy")})
+    assert unit_err.value.where == "--start-dose anlotinib"
+
+
+@pytest.mark.parametrize("n", [0, 1001])
+def test_cycles_must_be_between_1_and_1000(n):
+    assert error(lambda: build_plan(bundled("anlotinib-sts"), MON, cycles=n)) == (
+        f"--cycles: must be between 1 and 1000, got {n}"
+    )
+
+
+def test_open_ended_course_needs_a_number_of_cycles():
+    assert error(lambda: build_plan(bundled("anlotinib-sts"), MON)) == (
+        "--cycles: anlotinib is open-ended (until progression or toxicity); give the number "
+        "of cycles to lay out"
+    )
+
+
+def test_ae_rows_before_the_start_are_refused_with_their_line():
+    rows = [ae(MON, "HFSR", 1, line=2), ae(day(-1), "HFSR", 1, line=3)]
+    sts = bundled("anlotinib-sts")
+    assert error(lambda: build_plan(sts, MON, cycles=1, adverse_events=rows)) == (
+        "AE log: line 3: 2024-03-03 is before the plan's start (2024-03-04)"
+    )
