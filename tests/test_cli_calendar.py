@@ -301,9 +301,11 @@ def test_ambiguous_start_date_refused(run) -> None:
     )
 
 
-def test_open_ended_needs_cycles(run) -> None:
-    line = one_error_line(run("calendar", "anlotinib-sts", "--start", "2022-01-03"))
-    assert line.startswith("error: --cycles: anlotinib is open-ended")
+def test_open_ended_lays_out_six_cycles_by_default(run) -> None:
+    r = run("calendar", "anlotinib-sts", "--start", "2022-01-03")
+    assert r.exit_code == 0
+    assert "6 cycles laid out by default, use --cycles N" in r.stdout
+    assert "cycle 6 day 14" in r.stdout
 
 
 def test_output_never_clobbers(run, tmp_path: Path) -> None:

@@ -597,11 +597,15 @@ def test_cycles_must_be_between_1_and_1000(n):
     )
 
 
-def test_open_ended_course_needs_a_number_of_cycles():
-    assert error(lambda: build_plan(bundled("anlotinib-sts"), MON)) == (
-        "--cycles: anlotinib is open-ended (until progression or toxicity); give the number "
-        "of cycles to lay out"
+def test_open_ended_course_defaults_to_six_cycles_and_says_so():
+    plan = build_plan(bundled("anlotinib-sts"), MON)
+    assert plan.cycles_planned == {"anlotinib": 6}
+    assert len([c for c in plan.cycles if c.course == "anlotinib"]) == 6
+    assert plan.notes == (
+        "anlotinib: open-ended (until progression or unacceptable toxicity); 6 cycles laid out "
+        "by default, use --cycles N for another horizon",
     )
+    assert build_plan(bundled("anlotinib-sts"), MON, cycles=2).notes == ()
 
 
 def test_ae_rows_before_the_start_are_refused_with_their_line():

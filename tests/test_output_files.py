@@ -87,3 +87,24 @@ def test_missing_folder_and_directory_target(run, tmp_path: Path) -> None:
     assert line.endswith("does not exist")
     line = one_error_line(run(*ARGV, "-o", str(tmp_path)))
     assert line == f"error: --output {tmp_path}: is a directory"
+
+
+def test_acceptance_second_run_without_force(run, tmp_path: Path, monkeypatch) -> None:
+    # the exact command: an open-ended regimen with no --cycles (6 cycles by default)
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "calendar",
+        "anlotinib-sts",
+        "--start",
+        "2022-01-03",
+        "-o",
+        "out.ics",
+        "--format",
+        "ics",
+    ]
+    assert run(*argv).exit_code == 0
+    first = (tmp_path / "out.ics").read_bytes()
+    assert first.count(b"BEGIN:VEVENT") == 6 * 14
+    line = one_error_line(run(*argv))
+    assert line == "error: --output out.ics: already exists; use --force to replace it"
+    assert (tmp_path / "out.ics").read_bytes() == first

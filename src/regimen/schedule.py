@@ -39,6 +39,10 @@ from regimen.units import Quantity
 
 EventKind = Literal["fraction", "dose", "held"]
 
+#: Cycles laid out for an open-ended course when no number is given: 6 cycles of 21 days is
+#: 18 weeks, two response assessments at the usual every-6-weeks interval.
+DEFAULT_OPEN_ENDED_CYCLES = 6
+
 #: The latest date a plan may reach; beyond it a horizon is refused as absurd.
 MAX_DATE = dt.date(2200, 12, 31)
 MIN_DATE = dt.date(1900, 1, 1)
@@ -294,10 +298,10 @@ def build_plan(
         else:
             n = cycles if cycles is not None else course.cycles
             if n is None:
-                raise InputError(
-                    f"{course.id} is open-ended (until progression or toxicity); give the "
-                    "number of cycles to lay out",
-                    where="--cycles",
+                n = DEFAULT_OPEN_ENDED_CYCLES
+                notes.append(
+                    f"{course.id}: open-ended (until progression or unacceptable toxicity); "
+                    f"{n} cycles laid out by default, use --cycles N for another horizon"
                 )
             planned_cycles[course.id] = n
             level = (

@@ -47,7 +47,11 @@ def describe(regimen: Regimen) -> str:
                 f"  {format_quantity(c.start_dose)} {c.route} {c.frequency}"
                 + (f" {c.instruction}" if c.instruction else "")
                 + f", {c.dosing_days_text()}"
-                + (f", {c.cycles} cycles" if c.cycles else ", open-ended (use --cycles N)")
+                + (
+                    f", {c.cycles} cycles"
+                    if c.cycles
+                    else ", open-ended (6 cycles laid out unless --cycles N)"
+                )
             )
             out.append(
                 f"  dose levels: {levels}"
