@@ -153,17 +153,13 @@ def _regimen(name: str, base: Path) -> Any:
 
 
 def _render(fmt: str, plan: Any, generated_at: dt.datetime) -> str:
+    from regimen.export import render_plan
+
     if fmt == "ics":
         from regimen.export import ics
 
-        return ics.render(plan, ics.options(generated_at))
-    if fmt == "html":
-        from regimen.export import html
-
-        return html.render(plan)
-    from regimen.export import calendar as cal
-
-    return cal.render_json(plan) if fmt == "json" else cal.render_csv(plan)
+        return render_plan(fmt, plan, opts=ics.options(generated_at))
+    return render_plan(fmt, plan)
 
 
 def process(row: Row, base: Path, out_dir: Path, fmt: str, generated_at: dt.datetime) -> Outcome:

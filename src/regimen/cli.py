@@ -496,7 +496,7 @@ def _known_course(regimen: Any, course_id: str, option: str) -> None:
         raise InputError(exc.what, where=option) from None
 
 
-CALENDAR_FORMATS = ("text", "csv", "json", "ics", "html")
+CALENDAR_FORMATS = ("text", "csv", "json", "ics", "html")  # regimen.export.CALENDAR_FORMATS
 
 
 @cli.command()
@@ -541,7 +541,7 @@ def calendar(
     lang: str,
 ) -> None:
     """Lay a regimen on real dates: fractions, cycles (C1D1...), holds and decisions."""
-    from regimen.export import calendar as cal
+    from regimen.export import render_plan
     from regimen.loading import load_regimen
 
     if start is None:
@@ -568,17 +568,12 @@ def calendar(
     plan, baseline = _plan(
         reg, start, course_starts, start_doses, ae_log, cycles, holidays_country, treat_makeup_days
     )
+    options: dict[str, Any] = {}
     if fmt == "ics":
-        from regimen.export import ics
-
-        assert ics_opts is not None  # noqa: S101 - built above for --format ics
-        text = ics.render(plan, ics_opts, baseline)
+        options = {"opts": ics_opts, "baseline": baseline}
     elif fmt == "html":
-        from regimen.export import html
-
-        text = html.render(plan, lang=lang)
-    else:
-        text = {"text": cal.render_text, "csv": cal.render_csv, "json": cal.render_json}[fmt](plan)
+        options = {"lang": lang}
+    text = render_plan(fmt, plan, **options)
     write_output(text, output, force)
 
 
