@@ -27,6 +27,8 @@ WORDS = {
         "rt": "Radiotherapy",
         "dose": "Take your dose",
         "held": "HELD: do not take",
+        "on_hold": "on hold",
+        "waiting": "On hold: the next cycle waits for your doctor's go-ahead",
         "rest": "Rest day (no dose)",
         "change": "Dose changed",
         "instructions": "Instructions",
@@ -49,6 +51,8 @@ WORDS = {
         "rt": "放疗",
         "dose": "按时服药",
         "held": "暂停：今天不服药",
+        "on_hold": "暂停中",
+        "waiting": "暂停中：下一周期等待医生确认后开始",
         "rest": "休息日（不服药）",
         "change": "剂量已调整",
         "instructions": "用药说明",
@@ -186,12 +190,19 @@ def render(plan: Plan, lang: str = "en") -> str:
                     cell.append(_item(plan, e, words, (day, e.course) in changed))
                 busy = {e.course for e in events}
                 for cid in drug_ids:
+                    if cid in busy:
+                        continue
                     cd = plan.cycle_day(cid, day)
-                    if cid not in busy and cd is not None:
+                    on_hold = day in plan.held_dates.get(cid, frozenset())
+                    if cd is not None:
                         label = str(words["cycle_day"]).format(cycle=cd[0], day=cd[1])
+                        rest = escape(str(words["rest"]))
+                        if on_hold:
+                            rest += f"<br><b>{escape(str(words['on_hold']))}</b>"
+                        cell.append(f'<div class="item rest">{escape(label)}<br>{rest}</div>')
+                    elif on_hold:
                         cell.append(
-                            f'<div class="item rest">{escape(label)}<br>'
-                            f"{escape(str(words['rest']))}</div>"
+                            f'<div class="item held">&#10005; {escape(str(words["waiting"]))}</div>'
                         )
                 parts.append(f"<td>{''.join(cell)}</td>")
             parts.append("</tr>")
@@ -225,10 +236,10 @@ def _footer(plan: Plan, words: Mapping[str, Sequence[str]]) -> str:
     if plan.decisions:
         out.append(f"<h3>{escape(str(words['decisions']))}</h3><ul>")
         for d in plan.decisions:
-            after = format_quantity(d.dose_after) if d.dose_after is not None else "-"
+            after = format_quantity(d.dose_after) if d.dose_after is not None else "no dose"
             out.append(
-                f"<li>{d.date.isoformat()}: {escape(d.course)} {escape(d.action)} "
-                f"({escape(after)})</li>"
+                f"<li>{d.date.isoformat()}: {escape(d.course)}: {escape(d.action)}, "
+                f"{escape(after)}. {escape(d.reason)}</li>"
             )
         out.append("</ul>")
     if plan.notes:
