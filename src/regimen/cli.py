@@ -357,7 +357,9 @@ def isoeffect(
 def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options shared by ``calendar`` and ``dose``."""
     options = [
-        click.option("--start", "start", help="Start date of the first course (YYYY-MM-DD)."),
+        click.option(
+            "--start", "start", metavar="DATE", help="Start date of the first course (YYYY-MM-DD)."
+        ),
         click.option(
             "--course-start",
             "course_starts",
@@ -372,7 +374,9 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="COURSE=DOSE",
             help="Start a drug course at another dose level, e.g. anlotinib=10mg.",
         ),
-        click.option("--ae-log", "ae_log", help="Adverse-event log (CSV: date,term,grade)."),
+        click.option(
+            "--ae-log", "ae_log", metavar="PATH", help="Adverse-event log (CSV: date,term,grade)."
+        ),
         click.option(
             "--cycles", type=int, help="Number of cycles to lay out for every drug course."
         ),
@@ -503,7 +507,9 @@ CALENDAR_FORMATS = ("text", "csv", "json", "ics", "html")  # regimen.export.CALE
 @click.argument("regimen")
 @_scheduling_options
 @_format_option(CALENDAR_FORMATS)
-@click.option("--output", "-o", "output", help="Write to this file instead of stdout.")
+@click.option(
+    "--output", "-o", "output", metavar="PATH", help="Write to this file instead of stdout."
+)
 @click.option("--force", is_flag=True, help="Replace an existing --output file.")
 @click.option("--time", "event_time", metavar="HH:MM", help="ics: timed events at this time.")
 @click.option("--tz", "tz", metavar="AREA/CITY", help="ics: the time zone of --time.")
