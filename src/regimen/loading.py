@@ -13,13 +13,10 @@ exactly what is wrong where.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -93,8 +90,16 @@ def _article(what: str) -> str:
 
 def bundled_ids() -> list[str]:
     """The ids of the regimens shipped with the package."""
-    root = resources.files("regimen.regimens")
-    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+    return sorted(p.stem for p in _bundled_folder().glob("*.toml"))
+
+
+def _bundled_folder() -> Path:
+    """The installed ``regimen.regimens`` package folder (the repository's ``regimens/`` in an
+    editable install, ``site-packages/regimen/regimens`` from a wheel)."""
+    import importlib
+
+    package = importlib.import_module("regimen.regimens")
+    return Path(str(package.__file__)).parent
 
 
 def resolve(name: str) -> tuple[str, str, str]:
@@ -103,7 +108,7 @@ def resolve(name: str) -> tuple[str, str, str]:
     Returns ``(regimen id, display path, text)``.
     """
     if name in bundled_ids():
-        text = resources.files("regimen.regimens").joinpath(f"{name}.toml").read_text("utf-8")
+        text = (_bundled_folder() / f"{name}.toml").read_text(encoding="utf-8")
         return name, f"{name}.toml", text
     path = Path(name)
     looks_like_path = path.suffix == ".toml" or "/" in name or "\\" in name or path.exists()
@@ -846,6 +851,9 @@ def parse_ae_log(
 
 
 def _csv_rows(text: str, where: str) -> Iterator[tuple[int, list[str]]]:
+    import csv
+    import io
+
     reader = csv.reader(io.StringIO(text), strict=True)
     try:
         for row in reader:

@@ -38,7 +38,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from regimen.errors import UnitError
@@ -131,7 +131,7 @@ def registry() -> pint.UnitRegistry[Any]:
     ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
         None, autoconvert_offset_to_baseunit=False, cache_folder=None
     )
-    ureg.load_definitions(str(resources.files("regimen").joinpath("units.txt")))
+    ureg.load_definitions(str(Path(__file__).with_name("units.txt")))
     return ureg
 
 

@@ -6,10 +6,7 @@ labels, holds and decisions all come from the plan.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 from typing import Any
 
 from regimen.drugs import DrugCourse
@@ -110,6 +107,9 @@ CSV_COLUMNS = (
 
 def render_csv(plan: Plan) -> str:
     """One row per event (fractions, dosing days, held dosing days)."""
+    import csv
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -184,4 +184,6 @@ def plan_data(plan: Plan) -> dict[str, Any]:
 
 def render_json(plan: Plan) -> str:
     """The plan as JSON text."""
+    import json
+
     return json.dumps(plan_data(plan), indent=2, ensure_ascii=False) + "\n"
