@@ -38,3 +38,26 @@ def test_text_calendar_does_not_import_icalendar_or_holidays() -> None:
     ).stdout.strip()
     assert "icalendar" not in out
     assert "holidays" not in out
+
+
+def test_console_script_version_fast_path() -> None:
+    probe = (
+        "import sys; sys.argv = ['regimen', '--version']; from regimen.__main__ import main; "
+        "main(); print(','.join(m for m in ('click', 'pint', 'attrs') if m in sys.modules))"
+    )
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    from regimen import __version__
+
+    assert out == [f"regimen {__version__}", ""]
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    r = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "regimen", "bed", "10x2Gy", "--alpha-beta", "10Gy"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "= 24 Gy" in r.stdout
