@@ -86,3 +86,7 @@ def test_formatter_examples() -> None:
     assert unsafe_notation("12 mg qd") == "error-prone abbreviation 'qd'"
     assert unsafe_notation("5 U of insulin") == "error-prone abbreviation 'U'"
     assert unsafe_notation("take .5 mg") == "missing leading zero in '.5 mg'"
+
+
+def test_unsafe_notation_catches_a_trailing_zero() -> None:
+    assert unsafe_notation("take 12.0 mg") == "trailing zero in '12.0 mg'"

@@ -404,7 +404,7 @@ def unsafe_notation(text: str) -> str | None:
 
     >>> unsafe_notation("12 mg once daily") is None
     True
-    >>> unsafe_notation("12.0 mg qd")
+    >>> unsafe_notation("12 mg qd")
     "error-prone abbreviation 'qd'"
     """
     m = _BANNED_RE.search(text)
