@@ -54,7 +54,7 @@ def test_console_script_version_fast_path() -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    r = subprocess.run(  # noqa: S603
+    r = subprocess.run(
         [sys.executable, "-m", "regimen", "bed", "10x2Gy", "--alpha-beta", "10Gy"],
         capture_output=True,
         text=True,
