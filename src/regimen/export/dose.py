@@ -68,7 +68,7 @@ def render_text(report: DoseReport) -> str:
     if report.plan is None and report.regimen.drugs:
         out.append("Drug totals need a start date: add --start YYYY-MM-DD (and --cycles N).")
     for s in report.drugs:
-        out.append(f"{s.course} ({s.drug})")
+        out.append(s.course if s.course == s.drug else f"{s.course} ({s.drug})")
         out.append(
             f"  planned:   {format_quantity(s.planned_total)} over {s.dosing_days_planned} "
             f"dosing days ({s.cycles_planned} cycles)"
