@@ -614,3 +614,9 @@ def test_ae_rows_before_the_start_are_refused_with_their_line():
     assert error(lambda: build_plan(sts, MON, cycles=1, adverse_events=rows)) == (
         "AE log: line 3: 2024-03-03 is before the plan's start (2024-03-04)"
     )
+
+
+def test_cycles_for_a_radiotherapy_only_regimen_is_noted_not_ignored_silently():
+    plan = build_plan(bundled("pelvic-postop-rt"), MON, cycles=3)
+    assert plan.notes == ("--cycles 3 has no effect: pelvic-postop-rt has no drug course",)
+    assert build_plan(bundled("pelvic-postop-rt"), MON).notes == ()

@@ -198,6 +198,8 @@ class _Reader:
             return None
         try:
             return check(value, where)
+        except _AlreadyReported:
+            return None
         except RegimenError as exc:
             self.problem(where, exc.what)
             return None
@@ -690,9 +692,16 @@ def _choice(choices: Sequence[str]) -> Callable[[Any, str], str]:
     return check
 
 
+class _AlreadyReported(RegimenError):
+    """A follow-on problem of one already reported (e.g. a source key when the whole
+    ``sources`` table is missing): not repeated."""
+
+
 def _source_ref(sources: dict[str, Source]) -> Callable[[Any, str], Source]:
     def check(value: Any, where: str) -> Source:
         key = _text(value, where)
+        if not sources:
+            raise _AlreadyReported("sources table missing")
         if key not in sources:
             known = ", ".join(sources) or "none"
             raise InputError(f"unknown source {key!r} (sources: {known})")

@@ -324,6 +324,8 @@ def build_plan(
         given = [e.date for e in evs if e.kind != "held"] or [e.date for e in evs]
         last[course.id] = max(given) if given else discontinued.get(course.id, begin)
 
+    if cycles is not None and not regimen.drugs:
+        notes.append(f"--cycles {cycles} has no effect: {regimen.id} has no drug course")
     order = {c.id: i for i, c in enumerate(regimen.courses)}
     events.sort(key=lambda e: (e.date, order[e.course]))
     decisions.sort(key=lambda d: (d.date, order[d.course]))
