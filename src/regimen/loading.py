@@ -72,6 +72,8 @@ def read_text(path: Path, what: str = "file") -> str:
         raise InputError("permission denied", where=where) from None
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), where=where) from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError("is UTF-16 text; save it as UTF-8", where=where)
     if b"\x00" in data:
         raise InputError(f"is a binary file, not {_article(what)}", where=where)
     try:
