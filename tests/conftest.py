@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 import pytest
 from click.testing import CliRunner, Result
@@ -30,10 +29,6 @@ def one_error_line(result: Result) -> str:
     assert lines[0].startswith("error: ")
     assert "Traceback" not in result.stderr
     return lines[0]
-
-
-def args(*a: str) -> Sequence[str]:
-    return a
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

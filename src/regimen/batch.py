@@ -27,7 +27,6 @@ from regimen.errors import InputError, RegimenError
 
 COLUMNS = ("patient", "regimen", "start")
 OPTIONAL = ("ae_log", "cycles", "start_dose")
-FORMATS = {"ics": "ics", "json": "json", "csv": "csv", "html": "html"}
 SUMMARY_COLUMNS = (
     "patient",
     "regimen",
@@ -193,7 +192,7 @@ def process(row: Row, base: Path, out_dir: Path, fmt: str, generated_at: dt.date
         events = load_ae_log(base / row.ae_log, reg) if row.ae_log else ()
         plan = build_plan(reg, start, start_doses=doses, cycles=cycles, adverse_events=events)
         text = _render(fmt, plan, generated_at)
-        target = out_dir / f"{stem}.{FORMATS[fmt]}"
+        target = out_dir / f"{stem}.{fmt}"
         if target.resolve().parent != out_dir.resolve():  # pragma: no cover - safe_name forbids it
             raise InputError(f"patient key {row.patient!r} would write outside the output folder")
         write_atomic(target, text)
@@ -235,7 +234,9 @@ def run_batch(
     progress: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
     """Process every row (over ``jobs`` processes) and write ``summary.csv``; rows in order."""
-    if fmt not in FORMATS:
+    from regimen.export import CALENDAR_FORMATS
+
+    if fmt not in CALENDAR_FORMATS or fmt == "text":
         raise InputError(f"unknown format {fmt!r}", where="--format")
     names: dict[str, int] = {}
     dupes: dict[int, str] = {}

@@ -9,6 +9,7 @@ inside the commands that need them, so ``--help`` and ``--version`` start fast.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from regimen import __version__
+from regimen import __version__, export
 from regimen.errors import InputError, RegimenError
 
 if TYPE_CHECKING:
@@ -320,8 +321,6 @@ def _time_correction(
             "the time correction needs --overall-time, --kickoff and one of --k or --dprolif",
             where="--overall-time",
         )
-    if (k is None) == (dprolif is None):
-        raise InputError("give exactly one of --k or --dprolif", where="--k")
     return TimeCorrection(overall_time, kickoff, k, dprolif)
 
 
@@ -354,8 +353,20 @@ def isoeffect(
     click.echo(out, nl=False)
 
 
+SCHEDULING = (
+    "start",
+    "course_starts",
+    "start_doses",
+    "ae_log",
+    "cycles",
+    "holidays_country",
+    "treat_makeup_days",
+)
+
+
 def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options shared by ``calendar`` and ``dose``."""
+    """The options shared by ``calendar`` and ``dose``, handed to the command as one
+    ``schedule`` mapping (the keyword arguments of :func:`_plan`)."""
     options = [
         click.option(
             "--start", "start", metavar="DATE", help="Start date of the first course (YYYY-MM-DD)."
@@ -392,9 +403,16 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Also treat on official weekend make-up working days (China).",
         ),
     ]
+
+    @functools.wraps(f)
+    def collect(**kwargs: Any) -> Any:
+        schedule = {name: kwargs.pop(name) for name in SCHEDULING}
+        return f(schedule=schedule, **kwargs)
+
+    command: Callable[..., Any] = collect
     for option in reversed(options):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
 def _pairs(values: Sequence[str], option: str) -> list[tuple[str, str]]:
@@ -500,7 +518,8 @@ def _known_course(regimen: Any, course_id: str, option: str) -> None:
         raise InputError(exc.what, where=option) from None
 
 
-CALENDAR_FORMATS = ("text", "csv", "json", "ics", "html")  # regimen.export.CALENDAR_FORMATS
+CALENDAR_FORMATS = tuple(export.CALENDAR_FORMATS)
+BATCH_FORMATS = tuple(f for f in CALENDAR_FORMATS if f != "text")
 
 
 @cli.command()
@@ -528,13 +547,7 @@ CALENDAR_FORMATS = ("text", "csv", "json", "ics", "html")  # regimen.export.CALE
 )
 def calendar(
     regimen: str,
-    start: str | None,
-    course_starts: tuple[str, ...],
-    start_doses: tuple[str, ...],
-    ae_log: str | None,
-    cycles: int | None,
-    holidays_country: str | None,
-    treat_makeup_days: bool,
+    schedule: dict[str, Any],
     fmt: str,
     output: str | None,
     force: bool,
@@ -550,7 +563,7 @@ def calendar(
     from regimen.export import render_plan
     from regimen.loading import load_regimen
 
-    if start is None:
+    if schedule["start"] is None:
         raise InputError("is required (YYYY-MM-DD)", where="--start")
     ics_only = {
         "--time": event_time,
@@ -571,9 +584,7 @@ def calendar(
             _generated_at(generated_at), event_time, tz, reminder, with_drug_names, plan_id
         )
     reg = load_regimen(regimen)
-    plan, baseline = _plan(
-        reg, start, course_starts, start_doses, ae_log, cycles, holidays_country, treat_makeup_days
-    )
+    plan, baseline = _plan(reg, **schedule)
     options: dict[str, Any] = {}
     if fmt == "ics":
         options = {"opts": ics_opts, "baseline": baseline}
@@ -616,13 +627,7 @@ def check_ics(path: str, expected: int | None) -> None:
 def dose(
     regimen: str,
     alpha_betas: tuple[Quantity, ...],
-    start: str | None,
-    course_starts: tuple[str, ...],
-    start_doses: tuple[str, ...],
-    ae_log: str | None,
-    cycles: int | None,
-    holidays_country: str | None,
-    treat_makeup_days: bool,
+    schedule: dict[str, Any],
     kickoff: Quantity | None,
     k: Quantity | None,
     dprolif: Quantity | None,
@@ -639,9 +644,7 @@ def dose(
     from regimen.units import quantity
 
     reg = load_regimen(regimen)
-    plan, _ = _plan(
-        reg, start, course_starts, start_doses, ae_log, cycles, holidays_country, treat_makeup_days
-    )
+    plan, _ = _plan(reg, **schedule)
     time = None
     if kickoff is not None or k is not None or dprolif is not None:
         if plan is None or not reg.radiotherapy:
@@ -661,7 +664,7 @@ def dose(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ics", "json", "csv", "html"]),
+    type=click.Choice(BATCH_FORMATS),
     default="ics",
     show_default=True,
     help="Output format of each patient's calendar.",

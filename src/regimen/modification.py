@@ -309,7 +309,7 @@ class DoseState:
                 f"{_row(event)}: recovered to grade <= {hold.rule.until_grade} after {days} d on "
                 f"hold; {hold.rule.describe()} ({hold.rule.source.short()})"
             )
-            before = self.dose
+            before, level = self.dose, self.level
             if hold.rule.resume is Resume.LOWER:
                 if self.level + 1 >= len(self.levels):
                     self._discontinue(date, self._lowest(why), event, hold.rule, self.label_source)
@@ -317,7 +317,7 @@ class DoseState:
                 self.level += 1
             if not self.holds:
                 self._decide(date, "resume", before, self.dose, why, event, hold.rule)
-            elif self.dose is not before:
+            elif self.level != level:
                 self._decide(date, "reduce", before, self.dose, why, event, hold.rule)
             return
         rule = select_rule(self.rules, event)

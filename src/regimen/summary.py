@@ -42,7 +42,7 @@ class TimeCorrection:
 
     def __attrs_post_init__(self) -> None:
         if (self.k is None) == (self.dprolif is None):
-            raise InputError("give exactly one of --k or --dprolif with --overall-time")
+            raise InputError("give exactly one of --k or --dprolif", where="--k")
 
     def k_for(self, alpha_beta: Quantity) -> Quantity:
         """K in BED units per day for this alpha/beta."""

@@ -264,7 +264,7 @@ def render(plan: Plan, opts: IcsOptions, baseline: Plan | None = None) -> str:
         key = event_key(plan, e, opts.plan_id)
         seq = 1 if key in base and base[key] != (e.date, _dose_text(e)) else 0
         lines.append("BEGIN:VEVENT")
-        lines.append(f"UID:{uuid.uuid5(UID_NAMESPACE, key)}@regimen")
+        lines.append(f"UID:{event_uid(plan, e, opts.plan_id)}")
         lines.append(dtstamp)
         if opts.tz is not None and opts.time is not None:
             start = dt.datetime.combine(e.date, opts.time)
