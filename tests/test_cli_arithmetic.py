@@ -191,3 +191,34 @@ def test_dose_json_radiotherapy(run) -> None:
     data = json.loads(run("dose", "lms-rt-anlotinib", "--format", "json").stdout)
     assert data["regimen"] == "lms-rt-anlotinib"
     assert data["radiotherapy"]["total_dose"] == {"value": 61, "unit": "Gy"}
+
+
+def test_time_correction_text_when_t_is_within_kickoff(run) -> None:
+    # 30 x 2 Gy at a/b 10: BED = 60 * 1.2 = 72 Gy; T = 20 d <= T_k = 28 d, so nothing is lost
+    out = run(
+        "bed",
+        "30x2Gy",
+        "--alpha-beta",
+        "10Gy",
+        "--overall-time",
+        "20d",
+        "--kickoff",
+        "28d",
+        "--k",
+        "0.9Gy/d",
+    ).stdout
+    assert "Time-corrected BED = BED = 72 Gy: T = 20 d is not beyond T_k = 28 d" in out
+    # T = 39 d: 72 - 0.72 * 11 = 64.08 Gy, with K from Dprolif 0.6 Gy/d (K = 0.6 * 1.2)
+    out = run(
+        "bed",
+        "30x2Gy",
+        "--alpha-beta",
+        "10Gy",
+        "--overall-time",
+        "39d",
+        "--kickoff",
+        "28d",
+        "--dprolif",
+        "0.6Gy/d",
+    ).stdout
+    assert "= 72 Gy - 0.72 Gy/d x (39 d - 28 d) = 64.08 Gy" in out

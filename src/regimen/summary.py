@@ -44,6 +44,11 @@ class TimeCorrection:
         if (self.k is None) == (self.dprolif is None):
             raise InputError("give exactly one of --k or --dprolif", where="--k")
 
+    @property
+    def applies(self) -> bool:
+        """Whether repopulation is corrected for at all (T > T_k)."""
+        return magnitude(self.overall_time, "d") > magnitude(self.kickoff_time, "d")
+
     def k_for(self, alpha_beta: Quantity) -> Quantity:
         """K in BED units per day for this alpha/beta."""
         if self.k is not None:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from regimen.summary import BedReport, BedResult, IsoeffectReport
-from regimen.units import Quantity, format_number, format_quantity, magnitude, to_json, to_unit
+from regimen.units import Quantity, format_number, format_quantity, to_json, to_unit
 
 AB = "α/β"
 #: Places for derived values (BED, EQD) in text: 0.01 Gy = 1 cGy.
@@ -83,12 +83,16 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
                 f" (K = Dprolif x (1 + 2 Gy / ({AB})) = "
                 f"{format_quantity(report.time.dprolif)} x (1 + 2 Gy / {ab}) = {k})"
             )
-        lines.append(
-            f"  Time-corrected BED = BED - K x (T - T_k) = {_d(r.bed.value)}"
-            f" - {k} x ({big_t} - {tk}) = {_d(r.corrected.value)}{how}"
-        )
-        if magnitude(report.time.overall_time, "d") <= magnitude(report.time.kickoff_time, "d"):
-            lines.append("  (T <= T_k: no repopulation correction)")
+        if report.time.applies:
+            lines.append(
+                f"  Time-corrected BED = BED - K x (T - T_k) = {_d(r.bed.value)}"
+                f" - {k} x ({big_t} - {tk}) = {_d(r.corrected.value)}{how}"
+            )
+        else:
+            lines.append(
+                f"  Time-corrected BED = BED = {_d(r.corrected.value)}: T = {big_t} is not "
+                f"beyond T_k = {tk}, so there is no repopulation correction"
+            )
     return lines
 
 
