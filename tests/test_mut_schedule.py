@@ -30,7 +30,7 @@ import pytest
 
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError, UnitError
-from regimen.loading import load_regimen
+from regimen.loading import load_regimen, parse_ae_log
 from regimen.model import Regimen, StartRule
 from regimen.modification import Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
@@ -620,3 +620,17 @@ def test_cycles_for_a_radiotherapy_only_regimen_is_noted_not_ignored_silently():
     plan = build_plan(bundled("pelvic-postop-rt"), MON, cycles=3)
     assert plan.notes == ("--cycles 3 has no effect: pelvic-postop-rt has no drug course",)
     assert build_plan(bundled("pelvic-postop-rt"), MON).notes == ()
+
+
+def test_dose_changes_flag_the_first_dose_at_a_new_level():
+    # the README's AE log: 12 mg until 2022-01-09, held 01-10..01-13, 10 mg from 01-14
+    sts = bundled("anlotinib-sts")
+    rows = parse_ae_log(
+        "date,term,grade\n2022-01-10,hand-foot skin reaction,3\n"
+        "2022-01-14,hand-foot skin reaction,1\n",
+        "log.csv",
+        sts,
+    )
+    plan = build_plan(sts, dt.date(2022, 1, 3), cycles=2, adverse_events=rows)
+    assert plan.dose_changes() == frozenset({(dt.date(2022, 1, 14), "anlotinib")})
+    assert build_plan(sts, dt.date(2022, 1, 3), cycles=2).dose_changes() == frozenset()

@@ -35,7 +35,7 @@ from regimen.errors import InputError
 from regimen.model import Regimen
 from regimen.modification import AdverseEvent, Decision, DoseState
 from regimen.radiotherapy import RadiotherapyCourse, TreatmentDays
-from regimen.units import Quantity
+from regimen.units import Quantity, magnitude
 
 EventKind = Literal["fraction", "dose", "held"]
 
@@ -138,6 +138,19 @@ class Plan:
                 (c.day1, c.number) for c in self.cycles if c.course == course_id
             )
         return cache[course_id]
+
+    def dose_changes(self) -> frozenset[tuple[dt.date, str]]:
+        """(date, course) of every dose given at a different level from the course's
+        previous dose: where a patient's calendar must flag the change."""
+        changed: set[tuple[dt.date, str]] = set()
+        last: dict[str, float] = {}
+        for e in self.events:
+            if e.kind == "dose" and e.dose is not None:
+                mg = magnitude(e.dose, "mg")
+                if e.course in last and last[e.course] != mg:
+                    changed.add((e.date, e.course))
+                last[e.course] = mg
+        return frozenset(changed)
 
     def course_events(self, course_id: str) -> tuple[Event, ...]:
         """Events of one course, in date order."""

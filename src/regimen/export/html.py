@@ -135,14 +135,7 @@ def render(plan: Plan, lang: str = "en") -> str:
     by_date: dict[dt.date, list[Event]] = {}
     for e in plan.events:
         by_date.setdefault(e.date, []).append(e)
-    changed: set[tuple[dt.date, str]] = set()
-    last_dose: dict[str, str] = {}
-    for e in plan.events:
-        if e.kind == "dose" and e.dose is not None:
-            text = format_quantity(e.dose)
-            if e.course in last_dose and last_dose[e.course] != text:
-                changed.add((e.date, e.course))
-            last_dose[e.course] = text
+    changed = plan.dose_changes()
     drug_ids = [c.id for c in reg.drugs]
 
     parts = [
