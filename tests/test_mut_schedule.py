@@ -634,3 +634,6 @@ def test_dose_changes_flag_the_first_dose_at_a_new_level():
     plan = build_plan(sts, dt.date(2022, 1, 3), cycles=2, adverse_events=rows)
     assert plan.dose_changes() == frozenset({(dt.date(2022, 1, 14), "anlotinib")})
     assert build_plan(sts, dt.date(2022, 1, 3), cycles=2).dose_changes() == frozenset()
+    # fraction events carry doses too (cGy), but only drug doses are compared
+    lms = build_plan(bundled("lms-rt-anlotinib"), dt.date(2022, 5, 16), cycles=1)
+    assert lms.dose_changes() == frozenset()
