@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
-from collections.abc import Iterable
+import math
+import re
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -24,6 +27,61 @@ from regimen.units import AMOUNT, Quantity, format_quantity, magnitude, require
 MAX_CYCLES = 1000
 #: The longest cycle accepted [d].
 MAX_CYCLE_LENGTH = 365
+
+
+@attrs.frozen
+class Frequency:
+    """How often a dose is taken on the dosing days of a cycle.
+
+    ``doses_per_day`` multiplies every total; ``every`` is 1 for every dosing day and 2 for
+    every other one.
+    """
+
+    text: str
+    doses_per_day: int
+    every: int = 1
+
+
+#: The frequencies a regimen file may state, written out (ISMP: never "qd", "bid", "QOD").
+FREQUENCIES: dict[str, Frequency] = {
+    f.text: f
+    for f in (
+        Frequency("once daily", 1),
+        Frequency("twice daily", 2),
+        Frequency("three times daily", 3),
+        Frequency("four times daily", 4),
+        Frequency("every other day", 1, 2),
+    )
+}
+
+_ONCE_EVERY = re.compile(r"^once every ([0-9]{1,3}) days$")
+
+
+def parse_frequency(text: str, cycle_length: int, dosing_days: tuple[int, ...]) -> Frequency:
+    """The :class:`Frequency` a regimen file's ``frequency`` names.
+
+    ``once every N days`` is accepted for a course given on one day of an N-day cycle.
+
+    >>> parse_frequency("twice daily", 21, (1, 2)).doses_per_day
+    2
+    >>> parse_frequency("once every 21 days", 21, (1,)).doses_per_day
+    1
+    """
+    if text in FREQUENCIES:
+        return FREQUENCIES[text]
+    m = _ONCE_EVERY.match(text)
+    if m is not None:
+        if int(m.group(1)) == cycle_length and len(dosing_days) == 1:
+            return Frequency(text, 1)
+        raise InputError(
+            f"{text!r} needs one dosing day in a {m.group(1)}-day cycle "
+            f"(this course: {days_text(dosing_days)} of {cycle_length}-day cycles)"
+        )
+    allowed = ", ".join(repr(f) for f in FREQUENCIES)
+    raise InputError(
+        f"unknown frequency {text!r} (use one of {allowed}, or 'once every N days' for one dose "
+        "per N-day cycle)"
+    )
 
 
 def _mg(q: Quantity) -> float:
@@ -87,6 +145,17 @@ class DrugCourse:
     label_source: Source | None = None
     name: str = ""
 
+    @property
+    def schedule(self) -> Frequency:
+        """The parsed :attr:`frequency` (checked when the course is built)."""
+        return parse_frequency(self.frequency, self.cycle_length, self.dosing_days)
+
+    @property
+    def doses_per_cycle(self) -> int:
+        """Doses taken in a full cycle (dosing days x doses per day)."""
+        days = sum(1 for d in self.dosing_days if self.is_dosing_day(d))
+        return days * self.schedule.doses_per_day
+
     def __attrs_post_init__(self) -> None:
         where = self.id
         if not self.dose_levels:
@@ -121,6 +190,18 @@ class DrugCourse:
             self.level_index(self.start_level, f"{where}.start_level")
         for q in self.strengths:
             require(q, AMOUNT, f"{where}.strengths")
+        try:
+            self.schedule  # noqa: B018 - validates the frequency
+        except InputError as exc:
+            raise InputError(exc.what, where=f"{where}.frequency") from None
+        if self.strengths:
+            for q in self.dose_levels:
+                if make_dose(q, self.strengths) is None:
+                    raise InputError(
+                        f"dose level {format_quantity(q)} cannot be made from the strengths "
+                        + ", ".join(format_quantity(s) for s in self.strengths),
+                        where=f"{where}.strengths",
+                    )
 
     def level_index(self, dose: Quantity, where: str = "dose") -> int:
         """Index of ``dose`` in :attr:`dose_levels`; an error if it is not one of them."""
@@ -146,12 +227,64 @@ class DrugCourse:
         return len(self.dose_levels) > 1
 
     def is_dosing_day(self, day: int) -> bool:
-        """Whether ``day`` of the cycle (1-based) is a dosing day."""
-        return day in self.dosing_days
+        """Whether ``day`` of the cycle (1-based) is a dosing day (every other dosing day for
+        ``every other day``)."""
+        if day not in self.dosing_days:
+            return False
+        every = _EVERY.get(self.frequency, 1)
+        return every == 1 or (day - self.dosing_days[0]) % every == 0
 
     def dosing_days_text(self) -> str:
         """``days 1-14 of 21-day cycles`` / ``day 1 of 21-day cycles``."""
         return f"{days_text(self.dosing_days)} of {self.cycle_length}-day cycles"
+
+
+_EVERY = {f.text: f.every for f in FREQUENCIES.values()}
+
+
+def make_dose(dose: Quantity, strengths: Sequence[Quantity]) -> tuple[tuple[Quantity, int], ...] | None:
+    """Whole units of the listed strengths that make ``dose`` exactly, in the fewest units
+    (ties: the larger strengths first); None when no combination does.
+
+    >>> from regimen.units import quantity as q, format_quantity as f
+    >>> [(f(s), n) for s, n in make_dose(q(10, "mg"), [q(12, "mg"), q(10, "mg"), q(8, "mg")])]
+    [('10 mg', 1)]
+    >>> [(f(s), n) for s, n in make_dose(q(20, "mg"), [q(12, "mg"), q(8, "mg")])]
+    [('12 mg', 1), ('8 mg', 1)]
+    >>> make_dose(q(5, "mg"), [q(12, "mg")]) is None
+    True
+    """
+    want = _micrograms(dose)
+    sizes = sorted({_micrograms(s): s for s in strengths}.items(), reverse=True)
+    if want <= 0 or not sizes:
+        return None
+    step = math.gcd(want, *(size for size, _ in sizes))
+    target = want // step
+    if target > _MAX_STEPS:
+        return None
+    # Fewest units by dynamic programming over the amount in steps of the common divisor.
+    best: list[tuple[int, ...] | None] = [()] + [None] * target
+    for amount in range(1, target + 1):
+        for i, (size, _) in enumerate(sizes):
+            k = size // step
+            prev = best[amount - k] if k <= amount else None
+            current = best[amount]
+            if prev is not None and (current is None or len(prev) + 1 < len(current)):
+                best[amount] = (*prev, i)
+    found = best[target]
+    if found is None:
+        return None
+    counts = collections.Counter(found)
+    return tuple((sizes[i][1], counts[i]) for i in sorted(counts))
+
+
+#: The most steps of the strengths' common divisor a dose may need (a guard, not a limit met
+#: in practice: 12 mg from 12, 10 and 8 mg capsules is 6 steps of 2 mg).
+_MAX_STEPS = 100_000
+
+
+def _micrograms(q: Quantity) -> int:
+    return int(round(_mg(q) * 1000))
 
 
 def days_text(days: tuple[int, ...]) -> str:

@@ -23,10 +23,11 @@ from typing import Any, TypeVar
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
 from regimen.model import Course, Regimen, StartRule
-from regimen.modification import Action, AdverseEvent, Resume, Rule, has_rule_for_term
+from regimen.modification import Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
 from regimen.sources import Source, SourceKind
-from regimen.terms import ANY, canonical_term
+from regimen.terms import RuleTarget, closest, rule_target
+from regimen.terms import resolve as resolve_term
 from regimen.units import (
     AMOUNT,
     DOSE,
@@ -472,7 +473,17 @@ class _Reader:
             self.table(
                 rr,
                 p,
-                ("term", "grades", "action", "until_grade", "resume", "max_hold", "source", "note"),
+                (
+                    "term",
+                    "grades",
+                    "action",
+                    "until_grade",
+                    "resume",
+                    "max_hold",
+                    "source",
+                    "note",
+                    "review",
+                ),
             )
             term = self.get(rr, p, "term", _term)
             grades = self.get(rr, p, "grades", _grade_range)
@@ -482,6 +493,7 @@ class _Reader:
             max_hold = self.get(rr, p, "max_hold", _days_value(allow_zero=False), required=False)
             source = self.get(rr, p, "source", _source_ref(sources))
             note = self.get(rr, p, "note", _text, required=False) or ""
+            review = self.get(rr, p, "review", _safe_text, required=False) or ""
             failed = any(
                 key in rr and value is None
                 for key, value in (
@@ -495,7 +507,18 @@ class _Reader:
                 continue
             try:
                 out.append(
-                    Rule(term, grades[0], grades[1], action, source, until, resume, max_hold, note)
+                    Rule(
+                        term,
+                        grades[0],
+                        grades[1],
+                        action,
+                        source,
+                        until,
+                        resume,
+                        max_hold,
+                        note,
+                        review,
+                    )
                 )
             except RegimenError as exc:
                 self.problem(p, exc.what)
@@ -663,14 +686,12 @@ def _grade_range(value: Any, where: str) -> tuple[int, int]:
     return lo, hi
 
 
-def _term(value: Any, where: str) -> str:
+def _term(value: Any, where: str) -> RuleTarget:
     text = _text(value, where)
-    if text.lower() == ANY:
-        return ANY
-    canonical = canonical_term(text)
-    if canonical is None:
+    target = rule_target(text)
+    if target is None:
         raise InputError(f"unknown adverse-event term {text!r} (use a CTCAE term or 'any')")
-    return canonical
+    return target
 
 
 def _enum(cls: Any) -> Callable[[Any, str], Any]:
@@ -749,9 +770,10 @@ def load_ae_log(
 ) -> tuple[AdverseEvent, ...]:
     """Read an AE log (CSV: ``date,term,grade`` [, ``note``, ``course``]), strictly.
 
-    Every row is checked against the regimen: its course (when given) must be a drug course,
-    and its term must be known or covered by an ``any`` rule of some drug course it applies to.
-    Problems are reported all at once as ``file: line N: what is wrong``.
+    Every row is checked: its course (when given) must be a course of the regimen (a
+    radiotherapy course records the row against the radiotherapy), its term a CTCAE v5.0 term or
+    a known synonym (else the closest terms are named), and its grade one CTCAE defines for the
+    term (0, resolved, always). Problems are reported all at once as ``file: line N: what``.
     """
     text = read_text(path, "AE log")
     return parse_ae_log(text, str(path), regimen, start)
@@ -786,7 +808,7 @@ def parse_ae_log(
         )
     if len(rows) - 1 > MAX_AE_ROWS:
         raise LoadError(where, [("", f"has more than {MAX_AE_ROWS} rows")])
-    drug_ids = [c.id for c in regimen.drugs]
+    course_ids = [c.id for c in regimen.courses]
     events: list[AdverseEvent] = []
     seen: set[tuple[dt.date, str, str | None]] = set()
     last_date: dt.date | None = None
@@ -819,28 +841,39 @@ def parse_ae_log(
             problems.append((loc, f"grade must be 0-5 (CTCAE), got {grade}"))
             continue
         course = cell.get("course") or None
-        if course is not None and course not in drug_ids:
+        if course is not None and course not in course_ids:
             problems.append(
                 (
                     loc,
-                    f"course {course!r} is not a drug course of {regimen.id} "
-                    f"(drug courses: {', '.join(drug_ids) or 'none'})",
+                    f"course {course!r} is not a course of {regimen.id} "
+                    f"(courses: {', '.join(course_ids)})",
                 )
             )
             continue
-        canonical = canonical_term(term)
-        event = AdverseEvent(date, term, grade, canonical, course, cell.get("note", ""), line)
-        targets = [c for c in regimen.drugs if course is None or c.id == course]
-        if canonical is None and not any(has_rule_for_term(c.rules, event) for c in targets):
+        resolved = resolve_term(term)
+        if resolved is None:
+            near = closest(term)
+            hint = f"; closest CTCAE terms: {', '.join(near)}" if near else ""
             problems.append(
                 (
                     loc,
-                    f"unknown adverse-event term {term!r} and no 'any' rule to cover it "
-                    "(use a CTCAE term such as 'Hypertension')",
+                    f"unknown adverse-event term {term!r}: not a CTCAE v5.0 term or a known "
+                    f"synonym{hint} (CTCAE's '... - Other, specify' terms log anything else)",
                 )
             )
             continue
-        key = (date, event.key, course)
+        if not resolved.grade_defined(grade):
+            name = resolved.ctcae_term or resolved.key
+            problems.append(
+                (
+                    loc,
+                    f"CTCAE v5.0 defines no grade {grade} for {name} "
+                    f"({resolved.defined_grades_text()}; 0 records recovery)",
+                )
+            )
+            continue
+        event = AdverseEvent(date, term, grade, resolved, course, cell.get("note", ""), line)
+        key = (date, event.resolved.key, course)
         if key in seen:
             problems.append((loc, f"duplicate row: {term} on {date.isoformat()} already recorded"))
             continue

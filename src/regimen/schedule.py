@@ -24,7 +24,9 @@ Monday-Friday over 6 weeks give T = 39 d.
 from __future__ import annotations
 
 import bisect
+import collections
 import datetime as dt
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -33,7 +35,7 @@ import attrs
 from regimen.drugs import MAX_CYCLES, DrugCourse
 from regimen.errors import InputError
 from regimen.model import Regimen
-from regimen.modification import AdverseEvent, Decision, DoseState
+from regimen.modification import AdverseEvent, Decision, DecisionKind, DoseState
 from regimen.radiotherapy import RadiotherapyCourse, TreatmentDays
 from regimen.units import Quantity, magnitude
 
@@ -88,6 +90,44 @@ class Skipped:
     reason: str
 
 
+class DayKind(enum.Enum):
+    """What a drug course does on one date: the one answer every exporter renders."""
+
+    DOSE = "dose"
+    HELD = "held"  # a dosing day with no dose: on hold
+    REST = "rest"  # a rest day of a cycle
+    REST_ON_HOLD = "rest on hold"
+    WAITING = "waiting"  # between cycles, on hold: the next day 1 waits for recovery
+    STOPPED = "stopped"  # on or after the discontinuation date
+    NOT_STARTED = "not started"  # before the course's first day
+    ENDED = "ended"  # after the last laid-out cycle
+
+
+@attrs.frozen
+class DayState:
+    """The state of one drug course on one date."""
+
+    course: str
+    date: dt.date
+    kind: DayKind
+    event: Event | None = None
+    cycle: int | None = None
+    day: int | None = None
+    #: For STOPPED: the discontinuation date.
+    since: dt.date | None = None
+
+
+class Status(enum.Enum):
+    """Where a drug course stands on a date (``dose`` JSON ``status``)."""
+
+    NOT_STARTED = "not_started"
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"
+    WAITING = "waiting"
+    DISCONTINUED = "discontinued"
+    COMPLETED = "completed"
+
+
 @attrs.frozen
 class Plan:
     """A regimen laid on dates."""
@@ -99,12 +139,10 @@ class Plan:
     cycles: tuple[Cycle, ...]
     skipped: tuple[Skipped, ...]
     course_first: Mapping[str, dt.date]
-    discontinued: Mapping[str, dt.date]
-    final_dose: Mapping[str, Quantity]
+    outcomes: Mapping[str, DrugOutcome]
     notes: tuple[str, ...]
-    cycles_planned: Mapping[str, int]
-    start_doses: Mapping[str, Quantity]
-    held_dates: Mapping[str, frozenset[dt.date]]
+    #: Things a person should see (an option with no effect, cycles drifting apart...).
+    warnings: tuple[str, ...] = ()
     holidays_country: str | None = None
     treat_makeup_days: bool = False
     _cache: dict[str, list[tuple[dt.date, int]]] = attrs.field(
@@ -113,6 +151,41 @@ class Plan:
     _events_cache: dict[str, tuple[Event, ...]] = attrs.field(
         factory=dict, eq=False, repr=False, init=False
     )
+    _by_day: dict[str, dict[dt.date, Event]] = attrs.field(
+        factory=dict, eq=False, repr=False, init=False
+    )
+
+    @property
+    def discontinued(self) -> dict[str, dt.date]:
+        """Drug course id -> discontinuation date."""
+        return {
+            c: o.discontinued_on for c, o in self.outcomes.items() if o.discontinued_on is not None
+        }
+
+    @property
+    def final_dose(self) -> dict[str, Quantity]:
+        """Drug course id -> the dose level in force at the end (not discontinued)."""
+        return {c: o.final_dose for c, o in self.outcomes.items() if o.discontinued_on is None}
+
+    @property
+    def cycles_planned(self) -> dict[str, int]:
+        """Drug course id -> cycles laid out."""
+        return {c: o.cycles_laid for c, o in self.outcomes.items()}
+
+    @property
+    def start_doses(self) -> dict[str, Quantity]:
+        """Drug course id -> the dose the plan starts at."""
+        return {c: o.start_dose for c, o in self.outcomes.items()}
+
+    @property
+    def held_dates(self) -> dict[str, frozenset[dt.date]]:
+        """Drug course id -> dates on hold."""
+        return {c: o.held for c, o in self.outcomes.items()}
+
+    @property
+    def needs_review(self) -> tuple[Decision, ...]:
+        """Every decision the rules or the data do not settle, in date order."""
+        return tuple(d for d in self.decisions if d.review)
 
     def cycle_day(self, course_id: str, date: dt.date) -> tuple[int, int] | None:
         """(cycle, day) of a drug course on ``date``, rest days included; None outside.
@@ -138,6 +211,67 @@ class Plan:
                 (c.day1, c.number) for c in self.cycles if c.course == course_id
             )
         return cache[course_id]
+
+    def day_state(self, course_id: str, date: dt.date) -> DayState:
+        """What drug course ``course_id`` does on ``date`` (see :class:`DayKind`)."""
+        outcome = self.outcomes[course_id]
+        by_day = self._by_day.get(course_id)
+        if by_day is None:
+            by_day = {e.date: e for e in self.course_events(course_id)}
+            self._by_day[course_id] = by_day
+        event = by_day.get(date)
+        if event is not None:
+            kind = DayKind.DOSE if event.kind == "dose" else DayKind.HELD
+            return DayState(course_id, date, kind, event, event.cycle, event.day)
+        stop = outcome.discontinued_on
+        if stop is not None and date >= stop:
+            return DayState(course_id, date, DayKind.STOPPED, since=stop)
+        cd = self.cycle_day(course_id, date)
+        if cd is not None:
+            kind = DayKind.REST_ON_HOLD if date in outcome.held else DayKind.REST
+            return DayState(course_id, date, kind, cycle=cd[0], day=cd[1])
+        if date < outcome.begin:
+            return DayState(course_id, date, DayKind.NOT_STARTED)
+        if date in outcome.held or (date > outcome.walked_to and outcome.open_hold):
+            return DayState(course_id, date, DayKind.WAITING)
+        if outcome.waiting_from is not None and date >= outcome.waiting_from:
+            return DayState(course_id, date, DayKind.WAITING)
+        return DayState(course_id, date, DayKind.ENDED)
+
+    def status(self, course_id: str, as_of: dt.date) -> Status:
+        """Where drug course ``course_id`` stands on ``as_of``."""
+        outcome = self.outcomes[course_id]
+        if outcome.discontinued_on is not None and outcome.discontinued_on <= as_of:
+            return Status.DISCONTINUED
+        state = self.day_state(course_id, as_of)
+        if state.kind is DayKind.WAITING:
+            return Status.WAITING
+        if state.kind in (DayKind.HELD, DayKind.REST_ON_HOLD):
+            return Status.ON_HOLD
+        if state.kind is DayKind.NOT_STARTED:
+            return Status.NOT_STARTED
+        course = self.regimen.course(course_id)
+        fixed = getattr(course, "cycles", None)
+        cycles = self._day1s(course_id)
+        length = int(getattr(course, "cycle_length", 1))
+        if (
+            fixed is not None
+            and outcome.cycles_laid >= fixed
+            and len(cycles) >= fixed
+            and as_of >= cycles[-1][0] + dt.timedelta(days=length - 1)
+        ):
+            return Status.COMPLETED
+        return Status.ACTIVE
+
+    def dose_in_force(self, course_id: str, as_of: dt.date) -> Quantity | None:
+        """The dose level in force on ``as_of`` (None while on hold, waiting or stopped)."""
+        if self.status(course_id, as_of) not in (Status.ACTIVE, Status.NOT_STARTED):
+            return None
+        dose = self.outcomes[course_id].start_dose
+        for d in self.decisions:
+            if d.course == course_id and d.date <= as_of and d.dose_after is not None:
+                dose = d.dose_after
+        return dose
 
     def dose_changes(self) -> frozenset[tuple[dt.date, str]]:
         """(date, course) of every dose given at a different level from the course's
@@ -167,13 +301,19 @@ class Plan:
 
     @property
     def first_date(self) -> dt.date | None:
-        """The first event's date."""
-        return self.events[0].date if self.events else None
+        """The first date of the plan: its first event or decision."""
+        dates = [d.date for d in self.decisions[:1]] + [e.date for e in self.events[:1]]
+        return min(dates) if dates else None
 
     @property
     def last_date(self) -> dt.date | None:
-        """The last event's date."""
-        return self.events[-1].date if self.events else None
+        """The last date of the plan: its last event or decision."""
+        dates = [d.date for d in self.decisions[-1:]] + [e.date for e in self.events[-1:]]
+        return max(dates) if dates else None
+
+
+#: A year every supported holiday data set covers, to ask what kind of calendar a country has.
+_REFERENCE_YEAR = 2024
 
 
 class TreatmentDayCalendar:
@@ -211,6 +351,22 @@ class TreatmentDayCalendar:
         if self.country is None:
             return False
         return date in getattr(self._load(date.year), "weekend_workdays", set())
+
+    def has_makeup_days(self) -> bool:
+        """Whether the country's holiday data has official weekend make-up working days."""
+        if self.country is None:
+            return False
+        data = self._load(_REFERENCE_YEAR)
+        return bool(getattr(data, "weekend_workdays", None))
+
+    def confirmed_until(self) -> int | None:
+        """For a country whose holidays are announced year by year (with make-up working
+        days), the last year its data holds announced dates; None otherwise."""
+        if not self.has_makeup_days():
+            return None
+        announced = getattr(self._load(_REFERENCE_YEAR), "special_public_holidays", None) or {}
+        years = [y for y in announced if isinstance(y, int)]
+        return max(years) if years else None
 
     def treats(self, date: dt.date, rule: TreatmentDays) -> bool:
         """Whether a phase with ``rule`` treats on ``date``."""
@@ -286,17 +442,20 @@ def build_plan(
     skipped: list[Skipped] = []
     first: dict[str, dt.date] = {}
     last: dict[str, dt.date] = {}
-    discontinued: dict[str, dt.date] = {}
-    final_dose: dict[str, Quantity] = {}
-    planned_cycles: dict[str, int] = {}
-    start_levels: dict[DrugCourse, int] = {}
-    held: dict[str, frozenset[dt.date]] = {}
+    outcomes: dict[str, DrugOutcome] = {}
     notes: list[str] = []
+    warnings = _option_warnings(regimen, calendar, treat_makeup_days)
 
     for course in regimen.courses:
         rule = regimen.start_rule(course.id)
         if course.id in course_starts:
             begin = course_starts[course.id]
+            if rule.after is not None and begin <= last[rule.after]:
+                warnings.append(
+                    f"--course-start {course.id}={begin.isoformat()} is on or before the last "
+                    f"treatment day of {rule.after} ({last[rule.after].isoformat()}): the "
+                    f"regimen gives them one after the other, this plan overlaps them"
+                )
         elif rule.after is not None:
             begin = _day(last[rule.after], rule.gap)
             if rule.note:
@@ -308,6 +467,12 @@ def build_plan(
         if isinstance(course, RadiotherapyCourse):
             evs, skips = _radiotherapy(course, begin, calendar)
             skipped.extend(skips)
+            rows = [
+                a
+                for a in adverse_events
+                if a.course == course.id or (a.course is None and not regimen.drugs)
+            ]
+            decisions.extend(_recorded(course.id, rows))
         else:
             n = cycles if cycles is not None else course.cycles
             if n is None:
@@ -316,29 +481,31 @@ def build_plan(
                     f"{course.id}: open-ended (until progression or unacceptable toxicity); "
                     f"{n} cycles laid out by default, use --cycles N for another horizon"
                 )
-            planned_cycles[course.id] = n
             level = (
                 course.level_index(start_doses[course.id], f"--start-dose {course.id}")
                 if course.id in start_doses
                 else course.level_index(course.start_dose)
             )
-            start_levels[course] = level
             rows = [a for a in adverse_events if a.course in (None, course.id)]
-            evs, cyc, state, held_days = _drug(course, begin, n, level, rows)
-            held[course.id] = frozenset(held_days)
+            evs, cyc, state, outcome = _drug(course, begin, n, level, rows)
+            if outcome.cycles_laid > n:
+                notes.append(
+                    f"{course.id}: the AE log runs to {rows[-1].date.isoformat()}: "
+                    f"{outcome.cycles_laid} cycles laid out instead of {n}"
+                )
+            outcomes[course.id] = outcome
             all_cycles.extend(cyc)
             decisions.extend(state.decisions)
-            if state.discontinued_on is not None:
-                discontinued[course.id] = state.discontinued_on
-            else:
-                final_dose[course.id] = state.dose
         events.extend(evs)
         first[course.id] = evs[0].date if evs else begin
         given = [e.date for e in evs if e.kind != "held"] or [e.date for e in evs]
-        last[course.id] = max(given) if given else discontinued.get(course.id, begin)
+        stopped = outcomes[course.id].discontinued_on if course.id in outcomes else None
+        last[course.id] = max(given) if given else (stopped or begin)
 
     if cycles is not None and not regimen.drugs:
         notes.append(f"--cycles {cycles} has no effect: {regimen.id} has no drug course")
+    warnings += _holiday_warnings(calendar, events)
+    warnings += _drift_warnings(regimen, all_cycles)
     order = {c.id: i for i, c in enumerate(regimen.courses)}
     events.sort(key=lambda e: (e.date, order[e.course]))
     decisions.sort(key=lambda d: (d.date, order[d.course]))
@@ -350,15 +517,91 @@ def build_plan(
         cycles=tuple(all_cycles),
         skipped=tuple(skipped),
         course_first=first,
-        discontinued=discontinued,
-        final_dose=final_dose,
+        outcomes=outcomes,
         notes=tuple(notes),
-        cycles_planned=planned_cycles,
-        start_doses={c.id: c.dose_levels[lv] for c, lv in start_levels.items()},
-        held_dates=held,
+        warnings=tuple(warnings),
         holidays_country=holidays_country,
         treat_makeup_days=treat_makeup_days,
     )
+
+
+def _recorded(course_id: str, rows: Sequence[AdverseEvent]) -> list[Decision]:
+    """AE rows attributed to a radiotherapy course: recorded, never acted on."""
+    return [
+        Decision(
+            a.date,
+            course_id,
+            DecisionKind.RECORDED,
+            None,
+            None,
+            f"{a.describe()}: recorded against {course_id}; regimen changes no radiotherapy "
+            "automatically",
+            a,
+            review=f"{a.term} grade {a.grade} during radiotherapy: no rule changes radiotherapy",
+        )
+        for a in rows
+    ]
+
+
+def _option_warnings(
+    regimen: Regimen, calendar: TreatmentDayCalendar, treat_makeup_days: bool
+) -> list[str]:
+    out: list[str] = []
+    country = calendar.country
+    if treat_makeup_days and country is None:
+        out.append(
+            "--treat-makeup-days has no effect without --holidays CC (make-up working days "
+            "come from a country's holiday calendar)"
+        )
+    elif treat_makeup_days and not calendar.has_makeup_days():
+        out.append(
+            f"--treat-makeup-days has no effect: the holiday data of {country} lists no "
+            "official weekend make-up working days"
+        )
+    if country is not None and not regimen.radiotherapy:
+        out.append(
+            f"--holidays has no effect: {regimen.id} has no radiotherapy course (drug cycles "
+            "run on calendar days)"
+        )
+    return out
+
+
+def _holiday_warnings(calendar: TreatmentDayCalendar, events: Sequence[Event]) -> list[str]:
+    """Holiday arrangements announced year by year (China's) are estimates beyond the last
+    announced year: say so rather than show them as fact."""
+    confirmed = calendar.confirmed_until()
+    if confirmed is None:
+        return []
+    years = sorted({e.date.year for e in events if e.kind == "fraction" and e.date.year > confirmed})
+    if not years:
+        return []
+    return [
+        f"the public holidays and make-up working days of {calendar.country} are officially "
+        f"announced year by year; the holiday data confirms them up to {confirmed}, so "
+        f"radiotherapy dates in {', '.join(map(str, years))} use estimated holidays: confirm "
+        "them when the official calendar is published"
+    ]
+
+
+def _drift_warnings(regimen: Regimen, cycles: Sequence[Cycle]) -> list[str]:
+    """A course that starts ``with`` another keeps its own cycles: say when their day 1s part."""
+    out: list[str] = []
+    for course in regimen.drugs:
+        partner = regimen.start_rule(course.id).with_course
+        if partner is None:
+            continue
+        mine = {c.number: c.day1 for c in cycles if c.course == course.id}
+        theirs = {c.number: c.day1 for c in cycles if c.course == partner}
+        for number in sorted(set(mine) & set(theirs)):
+            if mine[number] != theirs[number]:
+                out.append(
+                    f"{course.id} and {partner} start together but their cycles have drifted "
+                    f"apart: cycle {number} day 1 is {mine[number].isoformat()} for "
+                    f"{course.id} and {theirs[number].isoformat()} for {partner} (each course "
+                    "keeps its own cycles after a hold); needs clinician review"
+                )
+                break
+    return out
 
 
 def _radiotherapy(
@@ -398,13 +641,38 @@ def _radiotherapy(
     return events, skipped
 
 
+@attrs.frozen
+class DrugOutcome:
+    """How the replay of one drug course ended, and what it needs to answer day states."""
+
+    course: str
+    start_dose: Quantity
+    #: Cycles asked for (``--cycles`` or the course's own) and cycles laid out (more when
+    #: AE-log rows run beyond the horizon).
+    cycles_requested: int
+    cycles_laid: int
+    begin: dt.date
+    #: The last date the replay walked through.
+    walked_to: dt.date
+    discontinued_on: dt.date | None
+    #: The level in force at the end (the level it resumes at when a hold is open).
+    final_dose: Quantity
+    #: Dates on hold from the course's first day on (held dosing days, rest days on hold, days
+    #: a day 1 waits).
+    held: frozenset[dt.date]
+    #: The holds still in force at the end, as words ("" when none).
+    open_hold: str = ""
+    #: The date of a ``waiting`` decision: a day 1 that waits for a recovery row.
+    waiting_from: dt.date | None = None
+
+
 def _drug(
     course: DrugCourse,
     begin: dt.date,
     n_cycles: int,
     level: int,
     rows: Iterable[AdverseEvent],
-) -> tuple[list[Event], list[Cycle], DoseState, set[dt.date]]:
+) -> tuple[list[Event], list[Cycle], DoseState, DrugOutcome]:
     state = DoseState(
         course=course.id,
         levels=course.dose_levels,
@@ -412,41 +680,53 @@ def _drug(
         rules=course.rules,
         label_source=course.label_source,
     )
-    pending = sorted(rows, key=lambda a: a.date)
+    pending = collections.deque(sorted(rows, key=lambda a: a.date))
     events: list[Event] = []
     cycles: list[Cycle] = []
     held: set[dt.date] = set()
-    # Rows dated before the course's first day (e.g. during radiotherapy) still count: an
-    # unresolved hold delays day 1, a reduction lowers the starting dose.
+    # Rows dated before the course's first day (e.g. during radiotherapy) are replayed too:
+    # they cannot change the dose (nothing was given), but a hold delays day 1.
     date = min([begin, *(a.date for a in pending)])
     cycle, day = 1, 1
     planned_day1 = begin
     waiting = False
-    while state.active and cycle <= n_cycles:
+    waiting_for = ""
+    waiting_from: dt.date | None = None
+    # Rows after the horizon extend it, up to the course's own number of cycles if it has one.
+    ceiling = MAX_CYCLES if course.cycles is None else max(course.cycles, n_cycles)
+    laid = n_cycles
+    last = date
+    while state.active:
+        if cycle > laid:
+            if not pending or cycle > ceiling:
+                break
+            laid = cycle
+        last = date
         while pending and pending[0].date == date:
-            state.apply(pending.pop(0))
-        state.tick(date)
+            state.apply(pending.popleft())
+        state.settle(date)
         if not state.active:
             break
-        if state.holding:
-            held.add(date)
         if date < begin:
             date = _day(date)
             continue
+        if state.holding:
+            held.add(date)
         if day == 1 and not waiting and state.holding:
-            waiting = True
+            waiting, waiting_for = True, state.hold_text()
         if waiting:
             if state.holding:
                 if not pending and not state.hold_can_end:
                     # Nothing in the log can end this hold: the next cycle waits for a
-                    # recovery row, so the plan stops here instead of guessing.
+                    # recovery row, so the plan stops here instead of guessing a date.
                     state.waiting(planned_day1, cycle)
+                    waiting_from = planned_day1
                     break
                 date = _day(date)
                 continue
             waiting = False
             if date != planned_day1:
-                state.delay(planned_day1, date, cycle)
+                state.delay(planned_day1, date, cycle, waiting_for)
         if day == 1:
             cycles.append(Cycle(course.id, cycle, planned_day1, date))
         if course.is_dosing_day(day):
@@ -459,10 +739,30 @@ def _drug(
                 events.append(
                     Event(date, course.id, "dose", state.dose, label, cycle=cycle, day=day)
                 )
+                state.started = True
         day += 1
         date = _day(date)
         if day > course.cycle_length:
             day = 1
             cycle += 1
             planned_day1 = date
-    return events, cycles, state, held
+    for row in pending:
+        if state.active:
+            end = cycles[-1].end(course.cycle_length).isoformat() if cycles else "-"
+            state.no_effect(row, f"after the last cycle of {course.id} (ended {end})")
+        else:
+            state.apply(row)
+    outcome = DrugOutcome(
+        course=course.id,
+        start_dose=course.dose_levels[level],
+        cycles_requested=n_cycles,
+        cycles_laid=laid,
+        begin=begin,
+        walked_to=last,
+        discontinued_on=state.discontinued_on,
+        final_dose=state.resume_dose,
+        held=frozenset(held),
+        open_hold=state.hold_text() if state.active and state.holding else "",
+        waiting_from=waiting_from,
+    )
+    return events, cycles, state, outcome

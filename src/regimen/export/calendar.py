@@ -10,18 +10,17 @@ import datetime as dt
 from typing import Any
 
 from regimen.drugs import DrugCourse
-from regimen.modification import Decision
-from regimen.schedule import Event, Plan
+from regimen.modification import Decision, DecisionKind
+from regimen.schedule import DayKind, DayState, Event, Plan
 from regimen.units import Quantity, format_quantity, to_json
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _dates(plan: Plan) -> list[dt.date]:
-    dates = [e.date for e in plan.events] + [d.date for d in plan.decisions]
-    if not dates:
+    first, last = plan.first_date, plan.last_date
+    if first is None or last is None:
         return []
-    first, last = min(dates), max(dates)
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
@@ -35,7 +34,7 @@ def event_text(plan: Plan, e: Event) -> str:
     if e.kind == "fraction":
         return f"{e.label}: {_fmt(e.dose)}"
     if e.kind == "held":
-        return f"cycle {e.cycle} day {e.day}: HELD, no dose"
+        return f"cycle {e.cycle} day {e.day}: HELD, no dose (on hold)"
     assert isinstance(course, DrugCourse)  # noqa: S101 - dose events belong to drug courses
     how = f"{course.route} {course.frequency}"
     if course.instruction:
@@ -43,12 +42,48 @@ def event_text(plan: Plan, e: Event) -> str:
     return f"cycle {e.cycle} day {e.day}: {_fmt(e.dose)} {how}"
 
 
+def day_text(plan: Plan, state: DayState) -> str | None:
+    """What a drug course does on a day, in words (None: nothing to show)."""
+    kind = state.kind
+    if state.event is not None:
+        return event_text(plan, state.event)
+    if kind is DayKind.REST:
+        return f"cycle {state.cycle} day {state.day}: rest day"
+    if kind is DayKind.REST_ON_HOLD:
+        return f"cycle {state.cycle} day {state.day}: rest day, on hold"
+    if kind is DayKind.WAITING:
+        return "on hold: the next cycle's day 1 waits for recovery"
+    if kind is DayKind.STOPPED:
+        assert state.since is not None  # noqa: S101 - a stopped day has its date
+        return f"stopped (discontinued on {state.since.isoformat()})"
+    return None
+
+
 def decision_text(d: Decision) -> str:
     """One decision on one line, with its reason."""
-    change = f"{_fmt(d.dose_before)} -> {_fmt(d.dose_after)}"
-    if d.action in ("hold", "continue hold"):
+    if d.kind in (DecisionKind.HOLD, DecisionKind.CONTINUE_HOLD, DecisionKind.WAITING):
         change = f"{_fmt(d.dose_before)} held"
-    return f"{d.course}: {d.action.upper()} ({change}). {d.reason}"
+    elif d.kind in (DecisionKind.RECORDED, DecisionKind.NO_EFFECT):
+        change = "no change"
+    else:
+        change = f"{_fmt(d.dose_before)} to {_fmt(d.dose_after)}"
+    text = f"{d.course}: {d.action.upper()} ({change}). {d.reason}"
+    if d.event is not None and d.event.note:
+        text += f" Note: {d.event.note}"
+    if d.review:
+        text += " NEEDS CLINICIAN REVIEW."
+    return text
+
+
+def review_lines(plan: Plan) -> list[str]:
+    """The "Needs clinician review" block (empty when nothing needs review)."""
+    items = plan.needs_review
+    if not items:
+        return []
+    out = ["", f"Needs clinician review ({len(items)}):"]
+    for d in items:
+        out.append(f"  - {d.date.isoformat()} {d.course}: {d.review}")
+    return out
 
 
 def render_text(plan: Plan) -> str:
@@ -60,34 +95,30 @@ def render_text(plan: Plan) -> str:
         out.append(f"Radiotherapy skips public holidays of {plan.holidays_country}{extra}")
     for note in plan.notes:
         out.append(f"Note: {note}")
+    for warning in plan.warnings:
+        out.append(f"Warning: {warning}")
     out.append("")
-    by_date: dict[dt.date, list[Event]] = {}
+    rt_events: dict[dt.date, list[Event]] = {}
     for e in plan.events:
-        by_date.setdefault(e.date, []).append(e)
+        if e.kind == "fraction":
+            rt_events.setdefault(e.date, []).append(e)
     decisions: dict[dt.date, list[Decision]] = {}
     for d in plan.decisions:
         decisions.setdefault(d.date, []).append(d)
     skipped = {s.date: s for s in plan.skipped}
-    drug_ids = [c.id for c in reg.drugs]
     for date in _dates(plan):
-        parts = [f"{e.course}: {event_text(plan, e)}" for e in by_date.get(date, [])]
-        busy = {e.course for e in by_date.get(date, [])}
-        for cid in drug_ids:
-            if cid in busy:
-                continue
-            on_hold = date in plan.held_dates.get(cid, frozenset())
-            cd = plan.cycle_day(cid, date)
-            if cd is not None:
-                state = "on hold, rest day" if on_hold else "rest day"
-                parts.append(f"{cid}: cycle {cd[0]} day {cd[1]}: {state}")
-            elif on_hold and plan.course_first.get(cid, date) <= date:
-                parts.append(f"{cid}: on hold, next cycle day 1 waits for recovery")
+        parts = [f"{e.course}: {event_text(plan, e)}" for e in rt_events.get(date, [])]
+        for course in reg.drugs:
+            text = day_text(plan, plan.day_state(course.id, date))
+            if text is not None:
+                parts.append(f"{course.id}: {text}")
         if date in skipped:
             parts.append(f"{skipped[date].course}: no fraction ({skipped[date].reason})")
         line = f"{date.isoformat()} {WEEKDAYS[date.weekday()]}  "
         out.append(line + ("; ".join(parts) if parts else "no treatment"))
         for d in decisions.get(date, []):
             out.append(f"    decision: {decision_text(d)}")
+    out += review_lines(plan)
     return "\n".join(out) + "\n"
 
 
@@ -157,14 +188,32 @@ def decision_data(d: Decision) -> dict[str, Any]:
         "date": d.date.isoformat(),
         "course": d.course,
         "term": d.event.term if d.event else None,
+        "ctcae_term": d.event.ctcae_term if d.event else None,
+        "meddra_code": d.event.meddra_code if d.event else None,
         "grade": d.event.grade if d.event else None,
+        "note": d.event.note if d.event and d.event.note else None,
         "action": d.action,
         "dose_before": to_json(d.dose_before) if d.dose_before is not None else None,
         "dose_after": to_json(d.dose_after) if d.dose_after is not None else None,
         "reason": d.reason,
         "rule": d.rule.describe() if d.rule else None,
         "source": ({"key": d.source.key, "kind": d.source.kind.value} if d.source else None),
+        "needs_review": bool(d.review),
     }
+
+
+def review_data(plan: Plan) -> list[dict[str, Any]]:
+    """The top-level ``needs_review`` list: date, course, term, grade, why."""
+    return [
+        {
+            "date": d.date.isoformat(),
+            "course": d.course,
+            "term": d.event.term if d.event else None,
+            "grade": d.event.grade if d.event else None,
+            "why": d.review,
+        }
+        for d in plan.needs_review
+    ]
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:
@@ -179,6 +228,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             for s in plan.skipped
         ],
         "notes": list(plan.notes),
+        "warnings": list(plan.warnings),
+        "needs_review": review_data(plan),
     }
 
 
