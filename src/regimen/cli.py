@@ -242,13 +242,42 @@ def validate(paths: tuple[str, ...]) -> None:
 
 
 def _alpha_beta_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--tumour-alpha-beta",
+        "tumour_alpha_betas",
+        type=DOSE_Q,
+        multiple=True,
+        help="A tumour's alpha/beta (repeatable): the only values the repopulation "
+        "correction (--k/--dprolif) applies to.",
+    )(f)
     return click.option(
         "--alpha-beta",
         "alpha_betas",
         type=DOSE_Q,
         multiple=True,
-        help="alpha/beta ratio (repeatable); default 10 Gy and 3 Gy.",
+        help="alpha/beta ratio of other tissue (repeatable), never corrected for repopulation; "
+        "default 10 Gy and 3 Gy when no alpha/beta is given.",
     )(f)
+
+
+def _as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATE",
+        help="Delivered totals, status and current dose as of this date (default: the plan's "
+        "last date).",
+    )(f)
+
+
+def _as_of(value: str | None, plan: Any) -> Any:
+    from regimen.loading import parse_date
+
+    if value is None:
+        return None
+    if plan is None:
+        raise InputError("needs --start", where="--as-of")
+    return parse_date(value, "--as-of")
 
 
 @cli.command()
@@ -271,6 +300,7 @@ def _alpha_beta_option(f: Callable[..., Any]) -> Callable[..., Any]:
 def bed(
     expr: str,
     alpha_betas: tuple[Quantity, ...],
+    tumour_alpha_betas: tuple[Quantity, ...],
     reference_dose: Quantity | None,
     model: str,
     transition_dose: Quantity | None,
@@ -302,6 +332,7 @@ def bed(
         "lq-l" if model == "lq-l" else "lq",
         transition_dose,
         time,
+        tumour_alpha_betas,
     )
     click.echo(arith.bed_json(report) if fmt == "json" else arith.bed_text(report), nl=False)
 
@@ -525,6 +556,7 @@ BATCH_FORMATS = tuple(f for f in CALENDAR_FORMATS if f != "text")
 @cli.command()
 @click.argument("regimen")
 @_scheduling_options
+@_as_of_option
 @_format_option(CALENDAR_FORMATS)
 @click.option(
     "--output", "-o", "output", metavar="PATH", help="Write to this file instead of stdout."
@@ -548,6 +580,7 @@ BATCH_FORMATS = tuple(f for f in CALENDAR_FORMATS if f != "text")
 def calendar(
     regimen: str,
     schedule: dict[str, Any],
+    as_of: str | None,
     fmt: str,
     output: str | None,
     force: bool,
@@ -590,6 +623,11 @@ def calendar(
         options = {"opts": ics_opts, "baseline": baseline}
     elif fmt == "html":
         options = {"lang": lang}
+    when = _as_of(as_of, plan)
+    if when is not None:
+        if fmt not in ("text", "json"):
+            raise InputError("only applies with --format text or json", where="--as-of")
+        options = {"as_of": when}
     text = render_plan(fmt, plan, **options)
     write_output(text, output, force)
 
@@ -620,6 +658,7 @@ def check_ics(path: str, expected: int | None) -> None:
 @click.argument("regimen")
 @_alpha_beta_option
 @_scheduling_options
+@_as_of_option
 @click.option("--kickoff", type=DURATION_Q, help="T_k for the time-corrected BED (needs --start).")
 @click.option("--k", "k", type=RATE_Q, help="K in BED units per day.")
 @click.option("--dprolif", type=RATE_Q, help="Dprolif in EQD2 units per day.")
@@ -627,7 +666,9 @@ def check_ics(path: str, expected: int | None) -> None:
 def dose(
     regimen: str,
     alpha_betas: tuple[Quantity, ...],
+    tumour_alpha_betas: tuple[Quantity, ...],
     schedule: dict[str, Any],
+    as_of: str | None,
     kickoff: Quantity | None,
     k: Quantity | None,
     dprolif: Quantity | None,
@@ -653,7 +694,9 @@ def dose(
             )
         overall = plan.overall_time(reg.radiotherapy[0].id)
         time = _time_correction(quantity(overall, "d"), kickoff, k, dprolif)
-    report = dose_report(reg, alpha_betas, plan, None, time)
+    report = dose_report(
+        reg, alpha_betas, plan, None, time, tumour_alpha_betas, _as_of(as_of, plan)
+    )
     text = dose_export.render_json(report) if fmt == "json" else dose_export.render_text(report)
     click.echo(text, nl=False)
 

@@ -144,6 +144,8 @@ class DrugCourse:
     declared_cycle_total: Quantity | None = None
     label_source: Source | None = None
     name: str = ""
+    #: What one unit of a strength is, for dispensing text: capsule, tablet, vial or unit.
+    dosage_form: str = "unit"
 
     @property
     def schedule(self) -> Frequency:

@@ -311,6 +311,7 @@ class _Reader:
                     "missed_dose",
                     "when_to_call",
                     "strengths",
+                    "dosage_form",
                     "rules",
                     "declared_cycle_total",
                     "label_source",
@@ -419,6 +420,7 @@ class _Reader:
         missed = g(raw, path, "missed_dose", _safe_text, required=False) or ""
         call = g(raw, path, "when_to_call", _safe_text, required=False) or ""
         strengths = g(raw, path, "strengths", _quantity_list(AMOUNT), required=False) or ()
+        form = g(raw, path, "dosage_form", _choice(DOSAGE_FORMS), required=False) or "unit"
         declared = g(raw, path, "declared_cycle_total", _quantity(AMOUNT), required=False)
         label = g(raw, path, "label_source", _source_ref(sources), required=False)
         rules = self.rules(raw.get("rules", []), _join(path, "rules"), sources)
@@ -453,6 +455,7 @@ class _Reader:
                 rules=rules,
                 declared_cycle_total=declared,
                 label_source=label,
+                dosage_form=form,
             )
         except RegimenError as exc:
             where = exc.where or path
@@ -528,6 +531,10 @@ class _Reader:
 
 # ---------------------------------------------------------------------------------------------
 # value checks: each takes (value, key path) and returns the typed value or raises
+
+
+#: Dosage forms a regimen file may name (for dispensing text).
+DOSAGE_FORMS = ("capsule", "tablet", "vial", "unit")
 
 
 def _join(path: str, key: str) -> str:

@@ -13,11 +13,12 @@ from decimal import Decimal
 import attrs
 
 from regimen import radiobiology as rb
-from regimen.drugs import DrugCourse
+from regimen.drugs import DrugCourse, make_dose
 from regimen.errors import InputError
 from regimen.model import Regimen
 from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse
-from regimen.schedule import Plan
+from regimen.modification import Decision, DecisionKind
+from regimen.schedule import Plan, Status
 from regimen.units import (
     Quantity,
     format_quantity,
@@ -68,15 +69,23 @@ class PhaseTerm:
 
 @attrs.frozen
 class BedResult:
-    """BED and EQD for one alpha/beta."""
+    """BED and EQD for one alpha/beta.
+
+    ``tissue`` is ``"tumour"`` for an alpha/beta given as the tumour's (the only results the
+    repopulation correction touches) and ``"other"`` otherwise (late-responding or unstated
+    tissue: correcting it for repopulation would understate its BED, the unsafe direction).
+    """
 
     alpha_beta: Quantity
     terms: tuple[PhaseTerm, ...]
     bed: rb.Bed
     eqd2: Quantity
     eqd: Quantity | None  # EQD at the reference dose, when one was asked for
-    corrected: rb.Bed | None  # time-corrected BED, when asked
+    corrected: rb.Bed | None  # time-corrected BED, when asked (tumour only)
     k: Quantity | None
+    tissue: str = "other"
+    corrected_eqd2: Quantity | None = None  # BED_T / (1 + 2 Gy / (alpha/beta))
+    corrected_eqd: Quantity | None = None  # BED_T / (1 + x / (alpha/beta)) at the reference dose
 
 
 @attrs.frozen
@@ -100,11 +109,24 @@ def bed_report(
     model: rb.Model = "lq",
     transition_dose: Quantity | None = None,
     time: TimeCorrection | None = None,
+    tumour_alpha_betas: Sequence[Quantity] = (),
 ) -> BedReport:
-    """Compute the BED/EQD report of a course for each alpha/beta (never summed across them)."""
-    abs_ = list(alpha_betas) or [quantity(v, "Gy") for v in DEFAULT_ALPHA_BETAS]
+    """Compute the BED/EQD report of a course for each alpha/beta (never summed across them).
+
+    The overall-time correction ``time`` applies only to ``tumour_alpha_betas``; it is an
+    error to ask for it with none.
+    """
+    if time is not None and not tumour_alpha_betas:
+        raise InputError(
+            "the repopulation correction applies only to a tumour: give its alpha/beta with "
+            "--tumour-alpha-beta",
+            where="--k",
+        )
+    given = [(ab, "tumour") for ab in tumour_alpha_betas] + [(ab, "other") for ab in alpha_betas]
+    if not given:
+        given = [(quantity(v, "Gy"), "other") for v in DEFAULT_ALPHA_BETAS]
     results = []
-    for ab in abs_:
+    for ab, tissue in given:
         terms = []
         for p in phases:
             per = rb.bed_per_fraction(p.dose_per_fraction, ab, model, transition_dose)
@@ -115,10 +137,13 @@ def bed_report(
             )
             terms.append(PhaseTerm(p, quantity(p.fractions * per, "Gy"), linear))
         b = rb.bed(phases, ab, model, transition_dose)
-        corrected = k = None
-        if time is not None:
+        corrected = k = corrected_eqd2 = corrected_eqd = None
+        if time is not None and tissue == "tumour":
             k = time.k_for(ab)
             corrected = rb.time_corrected_bed(b, time.overall_time, time.kickoff_time, k)
+            corrected_eqd2 = rb.eqd(corrected)
+            if reference_dose is not None:
+                corrected_eqd = rb.eqd(corrected, reference_dose)
         results.append(
             BedResult(
                 alpha_beta=ab,
@@ -128,6 +153,9 @@ def bed_report(
                 eqd=rb.eqd(b, reference_dose) if reference_dose is not None else None,
                 corrected=corrected,
                 k=k,
+                tissue=tissue,
+                corrected_eqd2=corrected_eqd2,
+                corrected_eqd=corrected_eqd,
             )
         )
     warnings = []
@@ -243,22 +271,47 @@ class Dispense:
 
 
 @attrs.frozen
+class RdiBasis:
+    """What a relative dose intensity is measured against (for the text's formula and JSON)."""
+
+    standard_per_cycle: Quantity  # the protocol's dose per cycle [mg]
+    cycle_length: int  # [d]
+    period_start: dt.date
+    period_end: dt.date
+    delivered: Quantity  # in the period, on or before the as-of date [mg]
+
+    @property
+    def period_days(self) -> int:
+        """Days in the period, both ends included."""
+        return (self.period_end - self.period_start).days + 1
+
+
+@attrs.frozen
 class DrugSummary:
-    """Planned against delivered figures of one drug course in a plan."""
+    """Planned against delivered figures of one drug course in a plan, as of a date."""
 
     course: str
     drug: str
+    as_of: dt.date
+    status: Status
     planned_total: Quantity
     delivered_total: Quantity
     dosing_days_planned: int
     dosing_days_delivered: int
     dispense: tuple[Dispense, ...]
+    dosage_form: str
     relative_dose_intensity: float | None
+    rdi_basis: RdiBasis | None
     current_dose: Quantity | None
     next_cycle_start: dt.date | None
     discontinued_on: dt.date | None
     cycles_planned: int
     cycles_started: int
+    #: While on hold: what the hold is and the dose it resumes at.
+    hold: str = ""
+    resume_dose: Quantity | None = None
+    #: While waiting: the cycle whose day 1 waits.
+    waiting_cycle: int | None = None
 
 
 def units_for_dose(dose: Quantity, strengths: Sequence[Quantity]) -> tuple[Quantity, int] | None:
@@ -271,82 +324,136 @@ def units_for_dose(dose: Quantity, strengths: Sequence[Quantity]) -> tuple[Quant
     >>> units_for_dose(q(5, "mg"), [q(12, "mg")]) is None
     True
     """
-    want = Decimal(repr(magnitude(dose, "mg")))
-    best: tuple[Quantity, int] | None = None
-    for s in strengths:
-        size = Decimal(repr(magnitude(s, "mg")))
-        count, rest = divmod(want, size)
-        if rest == 0 and count >= 1 and (best is None or count < best[1]):
-            best = (s, int(count))
-    return best
+    made = make_dose(dose, strengths)
+    if made is None or len(made) != 1:
+        return None
+    return made[0]
 
 
-def drug_summary(plan: Plan, course_id: str) -> DrugSummary:
-    """Planned and delivered totals, dispensing and dose intensity of one drug course.
+def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> DrugSummary:
+    """Planned and delivered totals, dispensing, dose intensity and status of one drug course.
 
-    *Planned* is the same course with no AE log: the starting dose on every dosing day of the
-    planned cycles. *Delivered* counts the dose events of the plan (held days give nothing).
-    Relative dose intensity is (delivered / days from the first dose to the end of the last
-    cycle started) / (planned / planned cycles x cycle length).
+    *Planned* is the plan's start dose on every dose of the laid-out cycles. *Delivered* counts
+    the doses of the plan dated on or before ``as_of`` (default: the plan's last date); held
+    days give nothing. Relative dose intensity is against the protocol's standard dose (the
+    regimen file's start level), whatever ``--start-dose`` says::
+
+        RDI = (delivered / period) / (standard dose per cycle / cycle length)
+
+    over the period from the first cycle's day 1 to the last day of the last cycle started on
+    or before ``as_of`` (docs/dose-modification.md).
     """
     course = plan.regimen.course(course_id)
     if not isinstance(course, DrugCourse):
         raise InputError(f"{course_id!r} is not a drug course")
+    outcome = plan.outcomes[course_id]
+    when = as_of if as_of is not None else (plan.last_date or plan.start)
+    per_day = course.schedule.doses_per_day
     events = plan.course_events(course_id)
     doses = [e for e in events if e.kind == "dose" and e.dose is not None]
-    n_cycles = plan.cycles_planned[course_id]
+    given = [e for e in doses if e.date <= when]
+    n_cycles = outcome.cycles_laid
     cycles = [c for c in plan.cycles if c.course == course_id]
-    first_planned = _first_planned_dose(plan, course_id, course)
-    planned_days = n_cycles * len(course.dosing_days)
-    planned_mg = planned_days * magnitude(first_planned, "mg")
-    delivered_mg = math.fsum(magnitude(e.dose, "mg") for e in doses)
+    started = [c for c in cycles if c.day1 <= when]
+    planned_doses = n_cycles * course.doses_per_cycle
+    planned_mg = planned_doses * magnitude(outcome.start_dose, "mg")
+    delivered_mg = math.fsum(magnitude(e.dose, "mg") for e in given) * per_day
     unit = unit_symbol(course.start_dose)
 
     dispense: list[Dispense] = []
     for c in cycles:
-        per_dose: dict[float, tuple[Quantity, int]] = {}
+        per_strength: dict[float, tuple[Quantity, int]] = {}
         for e in doses:
-            if e.cycle == c.number and e.dose is not None:
-                key = magnitude(e.dose, "mg")
-                q, n = per_dose.get(key, (e.dose, 0))
-                per_dose[key] = (q, n + 1)
-        for q, n in per_dose.values():
-            choice = units_for_dose(q, course.strengths) if course.strengths else None
-            if choice is None:
+            if e.cycle != c.number or e.dose is None:
                 continue
-            strength, per_day = choice
-            dispense.append(Dispense(c.number, strength, per_day * n))
+            made = make_dose(e.dose, course.strengths) if course.strengths else None
+            for strength, count in made or ():
+                key = magnitude(strength, "mg")
+                q, n = per_strength.get(key, (strength, 0))
+                per_strength[key] = (q, n + count * per_day)
+        for key in sorted(per_strength, reverse=True):
+            q, n = per_strength[key]
+            dispense.append(Dispense(c.number, q, n))
 
     rdi: float | None = None
-    if doses and cycles and planned_mg > 0:
-        span = (cycles[-1].end(course.cycle_length) - doses[0].date).days + 1
-        planned_span = n_cycles * course.cycle_length
-        rdi = (delivered_mg / span) / (planned_mg / planned_span)
+    basis: RdiBasis | None = None
+    standard = magnitude(course.start_dose, "mg") * course.doses_per_cycle
+    if started and standard > 0:
+        end = started[-1].end(course.cycle_length)
+        basis = RdiBasis(
+            standard_per_cycle=to_unit(quantity(standard, "mg"), unit),
+            cycle_length=course.cycle_length,
+            period_start=started[0].day1,
+            period_end=end,
+            delivered=to_unit(quantity(delivered_mg, "mg"), unit),
+        )
+        rdi = (delivered_mg / basis.period_days) / (standard / course.cycle_length)
 
-    stopped = plan.discontinued.get(course_id)
+    status = plan.status(course_id, when)
+    stopped = outcome.discontinued_on if status is Status.DISCONTINUED else None
     next_start = None
-    if stopped is None and cycles:
-        next_start = cycles[-1].day1 + dt.timedelta(days=course.cycle_length)
+    if status in (Status.ACTIVE, Status.NOT_STARTED):
+        later = [c.day1 for c in cycles if c.day1 > when]
+        if later:
+            next_start = later[0]
+        elif cycles and (course.cycles is None or len(cycles) < course.cycles):
+            next_start = cycles[-1].day1 + dt.timedelta(days=course.cycle_length)
+    hold, resume = "", None
+    if status is Status.ON_HOLD or status is Status.WAITING:
+        hold, resume = _hold_as_of(plan, course_id, when)
+    waiting_cycle = None
+    if status is Status.WAITING:
+        waiting_cycle = len(cycles) + 1
     return DrugSummary(
         course=course_id,
         drug=course.drug,
+        as_of=when,
+        status=status,
         planned_total=to_unit(quantity(planned_mg, "mg"), unit),
         delivered_total=to_unit(quantity(delivered_mg, "mg"), unit),
-        dosing_days_planned=planned_days,
-        dosing_days_delivered=len(doses),
+        dosing_days_planned=n_cycles * sum(
+            1 for d in course.dosing_days if course.is_dosing_day(d)
+        ),
+        dosing_days_delivered=len(given),
         dispense=tuple(dispense),
+        dosage_form=course.dosage_form,
         relative_dose_intensity=rdi,
-        current_dose=plan.final_dose.get(course_id),
+        rdi_basis=basis,
+        current_dose=plan.dose_in_force(course_id, when),
         next_cycle_start=next_start,
         discontinued_on=stopped,
         cycles_planned=n_cycles,
-        cycles_started=len(cycles),
+        cycles_started=len(started),
+        hold=hold,
+        resume_dose=resume,
+        waiting_cycle=waiting_cycle,
     )
 
 
-def _first_planned_dose(plan: Plan, course_id: str, course: DrugCourse) -> Quantity:
-    """The starting dose of the plan (``--start-dose`` or the course's start level)."""
-    return plan.start_doses.get(course_id, course.start_dose)
+def _hold_as_of(plan: Plan, course_id: str, when: dt.date) -> tuple[str, Quantity | None]:
+    """The hold in force on ``when`` as words, and the dose it resumes at."""
+    outcome = plan.outcomes[course_id]
+    opened: list[Decision] = []
+    resume: Quantity | None = None
+    for d in plan.decisions:
+        if d.course != course_id:
+            continue
+        if d.date <= when:
+            if d.kind is DecisionKind.HOLD:
+                opened.append(d)
+            elif d.kind is DecisionKind.RESUME:
+                opened = []
+        elif d.kind is DecisionKind.RESUME and resume is None:
+            resume = d.dose_after
+    if resume is None:
+        resume = outcome.final_dose
+    words = "; ".join(
+        f"on hold since {d.date.isoformat()} ({d.event.term} grade {d.event.grade}), until "
+        f"grade {d.rule.until_grade if d.rule and d.rule.until_grade is not None else 1} or lower"
+        for d in opened
+        if d.event is not None
+    )
+    return words, resume
 
 
 @attrs.frozen
@@ -368,8 +475,12 @@ def dose_report(
     plan: Plan | None = None,
     reference_dose: Quantity | None = None,
     time: TimeCorrection | None = None,
+    tumour_alpha_betas: Sequence[Quantity] = (),
+    as_of: dt.date | None = None,
 ) -> DoseReport:
-    """The dose summary of a regimen; drug figures and the overall time need a plan."""
+    """The dose summary of a regimen; drug figures and the overall time need a plan.
+
+    Drug figures are as of ``as_of`` (default: the plan's last date)."""
     rt = regimen.radiotherapy
     report = None
     overall = None
@@ -380,6 +491,10 @@ def dose_report(
             overall = plan.overall_time(course.id)
             dates = [e.date for e in plan.course_events(course.id)]
             first, last = (min(dates), max(dates)) if dates else (None, None)
-        report = bed_report(course.phases, alpha_betas, reference_dose, "lq", None, time)
-    drugs = tuple(drug_summary(plan, c.id) for c in regimen.drugs) if plan is not None else ()
+        report = bed_report(
+            course.phases, alpha_betas, reference_dose, "lq", None, time, tumour_alpha_betas
+        )
+    drugs = (
+        tuple(drug_summary(plan, c.id, as_of) for c in regimen.drugs) if plan is not None else ()
+    )
     return DoseReport(regimen, report, overall, first, last, drugs, plan)

@@ -44,7 +44,7 @@ def _phase_name(report: BedReport, index: int) -> str:
 
 def _result_lines(report: BedReport, r: BedResult) -> list[str]:
     ab = _gy(r.alpha_beta)
-    lines = [f"{AB} = {ab}"]
+    lines = [f"{AB} = {ab}" + (" (tumour)" if r.tissue == "tumour" else "")]
     for i, t in enumerate(r.terms):
         p = t.phase
         n, d = p.fractions, _gy(p.dose_per_fraction)
@@ -88,6 +88,17 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
                 f"  Time-corrected BED = BED - K x (T - T_k) = {_d(r.bed.value)}"
                 f" - {k} x ({big_t} - {tk}) = {_d(r.corrected.value)}{how}"
             )
+            if r.corrected_eqd2 is not None:
+                lines.append(
+                    f"  Time-corrected EQD2 = BED_T / (1 + 2 Gy / ({AB})) = "
+                    f"{_d(r.corrected.value)} / (1 + 2 Gy / {ab}) = {_d(r.corrected_eqd2)}"
+                )
+            if r.corrected_eqd is not None and report.reference_dose is not None:
+                x = _gy(report.reference_dose)
+                lines.append(
+                    f"  Time-corrected EQD(x = {x}) = BED_T / (1 + x / ({AB})) = "
+                    f"{_d(r.corrected.value)} / (1 + {x} / {ab}) = {_d(r.corrected_eqd)}"
+                )
         else:
             lines.append(
                 f"  Time-corrected BED = BED = {_d(r.corrected.value)}: T = {big_t} is not "
@@ -112,6 +123,12 @@ def bed_text(report: BedReport, title: str = "") -> str:
     for r in report.results:
         lines.append("")
         lines.extend(_result_lines(report, r))
+        if report.time is not None and r.tissue != "tumour":
+            lines.append(
+                "  No repopulation correction: this alpha/beta is not given as a tumour's "
+                "(--tumour-alpha-beta); correcting late-responding tissue for repopulation "
+                "would understate its BED"
+            )
     if report.warnings:
         lines.append("")
         lines.extend(f"Warning: {w}" for w in report.warnings)
@@ -141,8 +158,13 @@ def bed_data(report: BedReport) -> dict[str, Any]:
                 "reference_dose": _q(report.reference_dose, "Gy"),
                 "dose": _q(r.eqd, "Gy"),
             }
+        item["tissue"] = r.tissue
         if r.corrected is not None and r.k is not None:
             item["time_corrected_bed"] = _q(r.corrected.value, "Gy")
+            if r.corrected_eqd2 is not None:
+                item["time_corrected_eqd2"] = _q(r.corrected_eqd2, "Gy")
+            if r.corrected_eqd is not None and "eqd" in item:
+                item["eqd"]["time_corrected_dose"] = _q(r.corrected_eqd, "Gy")
             item["k"] = _q(r.k)
         results.append(item)
     data: dict[str, Any] = {

@@ -86,8 +86,32 @@ def review_lines(plan: Plan) -> list[str]:
     return out
 
 
-def render_text(plan: Plan) -> str:
-    """Every date from the first to the last event, rest days included, with decisions."""
+def status_lines(plan: Plan, as_of: dt.date | None = None) -> list[str]:
+    """One line per drug course: where it stands on ``as_of`` (default: the plan's last date)."""
+    from regimen.export.dose import STATUS_WORDS
+    from regimen.summary import drug_summary
+
+    out: list[str] = []
+    for course in plan.regimen.drugs:
+        s = drug_summary(plan, course.id, as_of)
+        line = f"{course.id} on {s.as_of.isoformat()}: {STATUS_WORDS[s.status]}"
+        if s.discontinued_on is not None:
+            line += f" (discontinued on {s.discontinued_on.isoformat()})"
+        if s.hold:
+            line += f"; {s.hold}"
+        if s.resume_dose is not None:
+            line += f"; resumes at {format_quantity(s.resume_dose)}"
+        if s.current_dose is not None:
+            line += f"; current dose {format_quantity(s.current_dose)}"
+        if s.next_cycle_start is not None:
+            line += f"; next cycle day 1 {s.next_cycle_start.isoformat()}"
+        out.append(line)
+    return ["", "Status:", *(f"  {line}" for line in out)] if out else []
+
+
+def render_text(plan: Plan, as_of: dt.date | None = None) -> str:
+    """Every date from the first to the last event, rest days included, with decisions, the
+    status of each drug course and the decisions that need review."""
     reg = plan.regimen
     out = [f"{reg.id}: {reg.name}", f"Start: {plan.start.isoformat()}"]
     if plan.holidays_country:
@@ -118,6 +142,7 @@ def render_text(plan: Plan) -> str:
         out.append(line + ("; ".join(parts) if parts else "no treatment"))
         for d in decisions.get(date, []):
             out.append(f"    decision: {decision_text(d)}")
+    out += status_lines(plan, as_of)
     out += review_lines(plan)
     return "\n".join(out) + "\n"
 
@@ -216,7 +241,29 @@ def review_data(plan: Plan) -> list[dict[str, Any]]:
     ]
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
+def status_data(plan: Plan, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """Each drug course's status on ``as_of`` (the ``dose`` JSON's fields of the same name)."""
+    from regimen.summary import drug_summary
+
+    out = []
+    for course in plan.regimen.drugs:
+        s = drug_summary(plan, course.id, as_of)
+        out.append(
+            {
+                "course": course.id,
+                "as_of": s.as_of.isoformat(),
+                "status": s.status.value,
+                "current_dose": to_json(s.current_dose) if s.current_dose is not None else None,
+                "next_cycle_start": (
+                    s.next_cycle_start.isoformat() if s.next_cycle_start else None
+                ),
+                "discontinued_on": s.discontinued_on.isoformat() if s.discontinued_on else None,
+            }
+        )
+    return out
+
+
+def plan_data(plan: Plan, as_of: dt.date | None = None) -> dict[str, Any]:
     """The ``calendar`` JSON contract (DESIGN.md) plus notes and skipped days."""
     return {
         "regimen": plan.regimen.id,
@@ -230,11 +277,12 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "warnings": list(plan.warnings),
         "needs_review": review_data(plan),
+        "status": status_data(plan, as_of),
     }
 
 
-def render_json(plan: Plan) -> str:
+def render_json(plan: Plan, as_of: dt.date | None = None) -> str:
     """The plan as JSON text."""
     import json
 
-    return json.dumps(plan_data(plan), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(plan_data(plan, as_of), indent=2, ensure_ascii=False) + "\n"

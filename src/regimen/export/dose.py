@@ -6,14 +6,29 @@ import json
 from typing import Any
 
 from regimen.export import arith
+from regimen.export.calendar import review_data, review_lines
+from regimen.schedule import Status
 from regimen.summary import DoseReport, DrugSummary
 from regimen.units import format_number, format_quantity, to_json
 
+#: Words for each status in text.
+STATUS_WORDS = {
+    Status.NOT_STARTED: "not started yet",
+    Status.ACTIVE: "active",
+    Status.ON_HOLD: "on hold",
+    Status.WAITING: "waiting for recovery",
+    Status.DISCONTINUED: "discontinued",
+    Status.COMPLETED: "completed",
+}
+
 
 def _drug_data(s: DrugSummary) -> dict[str, Any]:
+    basis = s.rdi_basis
     return {
         "course": s.course,
         "drug": s.drug,
+        "as_of": s.as_of.isoformat(),
+        "status": s.status.value,
         "planned_total": to_json(s.planned_total),
         "delivered_total": to_json(s.delivered_total),
         "dosing_days_planned": s.dosing_days_planned,
@@ -22,12 +37,28 @@ def _drug_data(s: DrugSummary) -> dict[str, Any]:
             {"cycle": d.cycle, "strength": to_json(d.strength), "count": d.count}
             for d in s.dispense
         ],
+        "dosage_form": s.dosage_form,
         "relative_dose_intensity": (
             None if s.relative_dose_intensity is None else round(s.relative_dose_intensity, 6)
+        ),
+        "rdi_basis": (
+            None
+            if basis is None
+            else {
+                "standard_dose_per_cycle": to_json(basis.standard_per_cycle),
+                "cycle_length": {"value": basis.cycle_length, "unit": "d"},
+                "period_start": basis.period_start.isoformat(),
+                "period_end": basis.period_end.isoformat(),
+                "period": {"value": basis.period_days, "unit": "d"},
+                "delivered_in_period": to_json(basis.delivered),
+            }
         ),
         "current_dose": to_json(s.current_dose) if s.current_dose is not None else None,
         "next_cycle_start": s.next_cycle_start.isoformat() if s.next_cycle_start else None,
         "discontinued_on": s.discontinued_on.isoformat() if s.discontinued_on else None,
+        "hold": s.hold or None,
+        "resume_dose": to_json(s.resume_dose) if s.resume_dose is not None else None,
+        "waiting_cycle": s.waiting_cycle,
         "cycles_planned": s.cycles_planned,
         "cycles_started": s.cycles_started,
     }
@@ -42,10 +73,13 @@ def dose_data(report: DoseReport) -> dict[str, Any]:
             rt["overall_time"] = {"value": report.overall_time, "unit": "d"}
             rt["first_fraction"] = report.rt_first.isoformat() if report.rt_first else None
             rt["last_fraction"] = report.rt_last.isoformat() if report.rt_last else None
+    plan = report.plan
     return {
         "regimen": report.regimen.id,
         "radiotherapy": rt,
         "drugs": [_drug_data(s) for s in report.drugs],
+        "warnings": list(plan.warnings) if plan is not None else [],
+        "needs_review": review_data(plan) if plan is not None else [],
     }
 
 
@@ -54,9 +88,48 @@ def render_json(report: DoseReport) -> str:
     return json.dumps(dose_data(report), indent=2, ensure_ascii=False) + "\n"
 
 
+def _status_lines(s: DrugSummary) -> list[str]:
+    out = [f"  status on {s.as_of.isoformat()}: {STATUS_WORDS[s.status]}"]
+    if s.status is Status.DISCONTINUED and s.discontinued_on is not None:
+        out.append(f"  discontinued on {s.discontinued_on.isoformat()}")
+    elif s.status is Status.ON_HOLD:
+        resume = format_quantity(s.resume_dose) if s.resume_dose is not None else "unknown"
+        out.append(f"  {s.hold}; resumes at {resume} when recovered")
+    elif s.status is Status.WAITING:
+        out.append(f"  cycle {s.waiting_cycle} day 1 waits for recovery ({s.hold})")
+    if s.current_dose is not None:
+        out.append(f"  current dose: {format_quantity(s.current_dose)}")
+    if s.next_cycle_start is not None:
+        out.append(f"  next cycle day 1: {s.next_cycle_start.isoformat()}")
+    return out
+
+
+def _rdi_lines(s: DrugSummary) -> list[str]:
+    b = s.rdi_basis
+    if b is None or s.relative_dose_intensity is None:
+        return []
+    weeks = b.period_days / 7
+    cycle_weeks = b.cycle_length / 7
+    return [
+        f"  relative dose intensity = (delivered / period) / (standard dose per cycle / cycle "
+        f"length) = ({format_quantity(b.delivered)} / {format_number(weeks, 2)} wk) / "
+        f"({format_quantity(b.standard_per_cycle)} / {format_number(cycle_weeks, 2)} wk) = "
+        f"{format_number(100 * s.relative_dose_intensity, 1)}%",
+        f"    (period {b.period_start.isoformat()} to {b.period_end.isoformat()}, "
+        f"{b.period_days} d; the standard dose is the protocol's start level, whatever "
+        "--start-dose says)",
+    ]
+
+
 def render_text(report: DoseReport) -> str:
     """The dose summary as text, formulas substituted."""
     out = [f"Dose summary: {report.regimen.id}", ""]
+    plan = report.plan
+    if plan is not None:
+        out += [f"Warning: {w}" for w in plan.warnings]
+        out += [f"Note: {n}" for n in plan.notes]
+        if plan.warnings or plan.notes:
+            out.append("")
     if report.radiotherapy is not None:
         out.append(arith.bed_text(report.radiotherapy, title="Radiotherapy").rstrip("\n"))
         if report.overall_time is not None and report.rt_first and report.rt_last:
@@ -75,22 +148,18 @@ def render_text(report: DoseReport) -> str:
         )
         out.append(
             f"  delivered: {format_quantity(s.delivered_total)} over {s.dosing_days_delivered} "
-            f"dosing days ({s.cycles_started} cycles started)"
+            f"dosing days on or before {s.as_of.isoformat()} ({s.cycles_started} cycles started)"
         )
-        if s.relative_dose_intensity is not None:
-            out.append(
-                f"  relative dose intensity: {format_number(100 * s.relative_dose_intensity, 1)}%"
-            )
-        if s.discontinued_on is not None:
-            out.append(f"  discontinued on {s.discontinued_on.isoformat()}")
-        else:
-            if s.current_dose is not None:
-                out.append(f"  current dose: {format_quantity(s.current_dose)}")
-            if s.next_cycle_start is not None:
-                out.append(f"  next cycle day 1: {s.next_cycle_start.isoformat()}")
+        out += _rdi_lines(s)
+        out += _status_lines(s)
         if s.dispense:
-            out.append("  dispense:")
+            out.append(f"  {s.dosage_form}s to dispense per cycle (what is taken):")
             for d in s.dispense:
-                out.append(f"    cycle {d.cycle}: {d.count} x {format_quantity(d.strength)}")
+                out.append(
+                    f"    cycle {d.cycle}: {d.count} x {format_quantity(d.strength)} "
+                    f"{s.dosage_form}s"
+                )
         out.append("")
+    if plan is not None:
+        out += review_lines(plan)
     return "\n".join(out).rstrip("\n") + "\n"
