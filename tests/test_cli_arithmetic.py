@@ -97,10 +97,12 @@ def test_isoeffect_dose_per_fraction(run) -> None:
 def test_time_correction_only_when_asked(run) -> None:
     plain = json.loads(run("bed", "35x2Gy", "--alpha-beta", "10Gy", "--format", "json").stdout)
     assert "time_corrected_bed" not in plain["results"][0]
+    assert plain["results"][0]["tissue"] == "other"
+    # The repopulation correction is for a tumour: it needs --tumour-alpha-beta.
     r = run(
         "bed",
         "35x2Gy",
-        "--alpha-beta",
+        "--tumour-alpha-beta",
         "10Gy",
         "--overall-time",
         "46d",
@@ -112,9 +114,12 @@ def test_time_correction_only_when_asked(run) -> None:
         "json",
     )
     data = json.loads(r.stdout)
-    # K = 0.6 * (1 + 2/10) = 0.72 Gy/d; BED 84 - 0.72 * 18 = 71.04 Gy
-    assert data["results"][0]["k"]["value"] == pytest.approx(0.72)
-    assert data["results"][0]["time_corrected_bed"]["value"] == pytest.approx(71.04)
+    # K = 0.6 * (1 + 2/10) = 0.72 Gy/d; BED 84 - 0.72 * 18 = 71.04 Gy; EQD2 71.04 / 1.2 = 59.2 Gy
+    (result,) = data["results"]
+    assert result["tissue"] == "tumour"
+    assert result["k"]["value"] == pytest.approx(0.72)
+    assert result["time_corrected_bed"]["value"] == pytest.approx(71.04)
+    assert result["time_corrected_eqd2"]["value"] == pytest.approx(59.2)
 
 
 def test_lq_l_is_reported_as_its_own_model(run) -> None:
@@ -166,6 +171,23 @@ def test_lq_l_is_reported_as_its_own_model(run) -> None:
             "error: --alpha-beta: needs a unit (Gy or cGy), got '3'",
         ),
         (
+            # the repopulation correction is for tumour alpha/beta only
+            [
+                "bed",
+                "10x2Gy",
+                "--alpha-beta",
+                "10Gy",
+                "--overall-time",
+                "39d",
+                "--kickoff",
+                "28d",
+                "--k",
+                "0.9Gy/d",
+            ],
+            "error: --k: the repopulation correction applies only to a tumour: give its "
+            "alpha/beta with --tumour-alpha-beta",
+        ),
+        (
             ["bed", "10x2Sv"],
             "error: expression: Sv is an equivalent dose (radiation protection), "
             "not an absorbed dose; use Gy or cGy (in '10x2Sv')",
@@ -198,7 +220,7 @@ def test_time_correction_text_when_t_is_within_kickoff(run) -> None:
     out = run(
         "bed",
         "30x2Gy",
-        "--alpha-beta",
+        "--tumour-alpha-beta",
         "10Gy",
         "--overall-time",
         "20d",
@@ -212,7 +234,7 @@ def test_time_correction_text_when_t_is_within_kickoff(run) -> None:
     out = run(
         "bed",
         "30x2Gy",
-        "--alpha-beta",
+        "--tumour-alpha-beta",
         "10Gy",
         "--overall-time",
         "39d",

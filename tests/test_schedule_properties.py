@@ -109,7 +109,7 @@ def ae_logs(draw, start: dt.date, horizon: int = 80) -> tuple[AdverseEvent, ...]
     close = draw(st.integers(min_value=last + 1, max_value=last + 40))
     rows += [(close, term, 0) for term in AE_TERMS]
     return tuple(
-        AdverseEvent(day(start, off), term, grade, canonical=canonical_term(term))
+        AdverseEvent(day(start, off), term, grade, resolve(term))
         for off, term, grade in rows
     )
 

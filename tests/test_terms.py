@@ -44,13 +44,6 @@ def test_csv_has_all_837_terms() -> None:
     assert sorted(names) == sorted(ctcae_terms())
 
 
-def test_csv_is_the_reference_copy_byte_for_byte() -> None:
-    reference = Path("/work/shared/data/ctcae-v5.0.csv")
-    if not reference.exists():
-        pytest.skip("the reference copy is not on this machine")
-    assert (DATA / "ctcae-v5.0.csv").read_bytes() == reference.read_bytes()
-
-
 @pytest.mark.parametrize(
     ("name", "grades"),
     [

@@ -37,7 +37,7 @@ import attrs
 
 from regimen.errors import InputError
 from regimen.sources import Source
-from regimen.terms import Resolved, RuleTarget
+from regimen.terms import Resolved, RuleTarget, rule_target
 from regimen.units import Quantity, format_quantity
 
 MAX_GRADE = 5
@@ -80,6 +80,16 @@ class DecisionKind(enum.Enum):
     RECORDED = "recorded"
 
 
+def _target(value: RuleTarget | str) -> RuleTarget:
+    """A rule's target from a term, group name or ``any`` (as a regimen file writes it)."""
+    if isinstance(value, RuleTarget):
+        return value
+    target = rule_target(value)
+    if target is None:
+        raise InputError(f"unknown adverse-event term {value!r} (use a CTCAE term or 'any')")
+    return target
+
+
 @attrs.frozen
 class Rule:
     """One dose-modification rule.
@@ -105,7 +115,7 @@ class Rule:
         (the source's decision depends on something the grade alone does not tell).
     """
 
-    target: RuleTarget
+    target: RuleTarget = attrs.field(converter=_target)
     grade_min: int
     grade_max: int
     action: Action
@@ -295,7 +305,8 @@ class DoseState:
     #: The level in force when the current interruption began (None: no interruption).
     _interrupted_at: int | None = None
     _resume_lower: bool = False
-    _recovered: list[tuple[_Hold, AdverseEvent]] = attrs.field(factory=list)
+    #: Holds ended today: (hold, recovery row, where the row's decision goes in the list).
+    _recovered: list[tuple[_Hold, AdverseEvent, int]] = attrs.field(factory=list)
     _reduced_on: dt.date | None = None
 
     @property
@@ -415,7 +426,7 @@ class DoseState:
         ]
         for key, hold in ended:
             del self.holds[key]
-            self._recovered.append((hold, event))
+            self._recovered.append((hold, event, len(self.decisions)))
         return bool(ended)
 
     def _no_rule(self, event: AdverseEvent) -> None:
@@ -597,7 +608,8 @@ class DoseState:
             return
         recovered, self._recovered = self._recovered, []
         if self.holds:
-            for hold, event in recovered:
+            # Some holds remain: each recovery row is recorded where it came in the log.
+            for hold, event, at in reversed(recovered):
                 self._decide(
                     date,
                     DecisionKind.CONTINUE_HOLD,
@@ -607,9 +619,22 @@ class DoseState:
                     event,
                     hold.rule,
                 )
+                self.decisions.insert(at, self.decisions.pop())
             return
-        hold, event = recovered[-1]
-        first = min(h.start for h, _ in recovered)
+        hold, event, at = recovered[-1]
+        for earlier, row, place in reversed(recovered[:-1]):
+            self._decide(
+                date,
+                DecisionKind.CONTINUE_HOLD,
+                None,
+                f"{row.describe()}: recovered to grade {earlier.until} or lower from "
+                f"{earlier.event.describe()}; the interruption ends with the last hold",
+                row,
+                earlier.rule,
+            )
+            self.decisions.insert(place, self.decisions.pop())
+            at += 1
+        first = min(h.start for h, _, _ in recovered)
         days = (date - first).days
         why = (
             f"{event.describe()}: recovered to grade {hold.until} or lower after {days} d on "
@@ -635,6 +660,7 @@ class DoseState:
             if len(recovered) > 1 or self._resume_lower:
                 why += " (one interruption: at most one level lower)"
             self._decide(date, DecisionKind.RESUME, self.dose, why, event, hold.rule)
+        self.decisions.insert(at, self.decisions.pop())
         self._interrupted_at = None
         self._resume_lower = False
 

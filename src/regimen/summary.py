@@ -397,7 +397,9 @@ def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> Dr
         if later:
             next_start = later[0]
         elif cycles and (course.cycles is None or len(cycles) < course.cycles):
-            next_start = cycles[-1].day1 + dt.timedelta(days=course.cycle_length)
+            after = cycles[-1].day1 + dt.timedelta(days=course.cycle_length)
+            # Past the laid-out cycles the plan knows no later day 1: none rather than a guess.
+            next_start = after if after > when else None
     hold, resume = "", None
     if status is Status.ON_HOLD or status is Status.WAITING:
         hold, resume = _hold_as_of(plan, course_id, when)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from regimen.drugs import DrugCourse
-from regimen.schedule import Event, Plan
+from regimen.schedule import DayKind, DayState, Event, Plan
 from regimen.units import format_quantity
 
 WORDS = {
@@ -29,6 +29,7 @@ WORDS = {
         "held": "HELD: do not take",
         "on_hold": "on hold",
         "waiting": "On hold: the next cycle waits for your doctor's go-ahead",
+        "stopped": "Stopped on {date}: do not take",
         "rest": "Rest day (no dose)",
         "change": "Dose changed",
         "instructions": "Instructions",
@@ -53,6 +54,7 @@ WORDS = {
         "held": "暂停：今天不服药",
         "on_hold": "暂停中",
         "waiting": "暂停中：下一周期等待医生确认后开始",
+        "stopped": "已于{date}停药：不要服用",
         "rest": "休息日（不服药）",
         "change": "剂量已调整",
         "instructions": "用药说明",
@@ -114,18 +116,39 @@ def _item(plan: Plan, e: Event, words: Mapping[str, Sequence[str]], changed: boo
         dose = format_quantity(e.dose) if e.dose is not None else ""
         return f'<div class="item fraction">&#9632; {escape(label)}<br>{escape(dose)}</div>'
     label = str(words["cycle_day"]).format(cycle=e.cycle, day=e.day)
-    if e.kind == "held":
-        return (
-            f'<div class="item held">&#10005; {escape(label)}<br>{escape(str(words["held"]))}</div>'
-        )
     course = plan.regimen.course(e.course)
     name = course.drug.capitalize() if isinstance(course, DrugCourse) else e.course
     dose = format_quantity(e.dose) if e.dose is not None else ""
     mark = f' <span class="change">&#9660; {escape(str(words["change"]))}</span>' if changed else ""
     return (
-        f'<div class="item dose">&#9679; {escape(label)}<br>{escape(name)} {escape(dose)}'
-        f"{mark}</div>"
+        f'<div class="item dose" data-course="{escape(e.course)}" data-state="dose">&#9679; '
+        f"{escape(label)}<br>{escape(name)} {escape(dose)}{mark}</div>"
     )
+
+
+def _state_item(state: DayState, words: Mapping[str, Sequence[str]]) -> str:
+    """A drug course's day that is not a dose: held, rest, waiting, stopped (None: nothing)."""
+    kind = state.kind
+    attrs_ = f'data-course="{escape(state.course)}" data-state="{escape(kind.value)}"'
+    if kind is DayKind.HELD:
+        label = str(words["cycle_day"]).format(cycle=state.cycle, day=state.day)
+        return (
+            f'<div class="item held" {attrs_}>&#10005; {escape(label)}<br>'
+            f"{escape(str(words['held']))}</div>"
+        )
+    if kind in (DayKind.REST, DayKind.REST_ON_HOLD):
+        label = str(words["cycle_day"]).format(cycle=state.cycle, day=state.day)
+        rest = escape(str(words["rest"]))
+        if kind is DayKind.REST_ON_HOLD:
+            rest += f"<br><b>{escape(str(words['on_hold']))}</b>"
+        return f'<div class="item rest" {attrs_}>{escape(label)}<br>{rest}</div>'
+    if kind is DayKind.WAITING:
+        return f'<div class="item held" {attrs_}>&#10005; {escape(str(words["waiting"]))}</div>'
+    if kind is DayKind.STOPPED:
+        since = state.since.isoformat() if state.since else ""
+        text = str(words["stopped"]).format(date=since)
+        return f'<div class="item held" {attrs_}>&#9632; {escape(text)}</div>'
+    return ""
 
 
 def render(plan: Plan, lang: str = "en") -> str:
@@ -178,26 +201,14 @@ def render(plan: Plan, lang: str = "en") -> str:
                     parts.append('<td class="out"></td>')
                     continue
                 cell = [f'<div class="num">{day.day}</div>']
-                events = by_date.get(day, [])
-                for e in events:
-                    cell.append(_item(plan, e, words, (day, e.course) in changed))
-                busy = {e.course for e in events}
+                for e in by_date.get(day, []):
+                    if e.kind != "held":  # held days come from the day state below
+                        cell.append(_item(plan, e, words, (day, e.course) in changed))
                 for cid in drug_ids:
-                    if cid in busy:
-                        continue
-                    cd = plan.cycle_day(cid, day)
-                    on_hold = day in plan.held_dates.get(cid, frozenset())
-                    if cd is not None:
-                        label = str(words["cycle_day"]).format(cycle=cd[0], day=cd[1])
-                        rest = escape(str(words["rest"]))
-                        if on_hold:
-                            rest += f"<br><b>{escape(str(words['on_hold']))}</b>"
-                        cell.append(f'<div class="item rest">{escape(label)}<br>{rest}</div>')
-                    elif on_hold:
-                        cell.append(
-                            f'<div class="item held">&#10005; {escape(str(words["waiting"]))}</div>'
-                        )
-                parts.append(f"<td>{''.join(cell)}</td>")
+                    item = _state_item(plan.day_state(cid, day), words)
+                    if item:
+                        cell.append(item)
+                parts.append(f'<td data-date="{day.isoformat()}">{"".join(cell)}</td>')
             parts.append("</tr>")
         parts.append("</tbody></table>")
         if i == len(months) - 1:

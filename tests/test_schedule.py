@@ -43,7 +43,7 @@ from regimen.schedule import (
     build_plan,
 )
 from regimen.sources import Source, SourceKind
-from regimen.terms import ANY, canonical_term
+from regimen.terms import ANY, resolve
 from regimen.units import quantity
 
 LOCAL = Source("local", SourceKind.LOCAL, "Local department policy", title="local policy")
@@ -64,7 +64,7 @@ def bundled(name: str) -> Regimen:
 
 
 def ae(date: dt.date, term: str, grade: int, course: str | None = None, line: int = 0):
-    return AdverseEvent(date, term, grade, canonical=canonical_term(term), course=course, line=line)
+    return AdverseEvent(date, term, grade, resolve(term), course=course, line=line)
 
 
 def dates(plan: Plan, course: str, kind: str) -> list[dt.date]:

@@ -33,7 +33,7 @@ from regimen.modification import (
     select_rule,
 )
 from regimen.sources import Source, SourceKind
-from regimen.terms import ANY, canonical_term
+from regimen.terms import ANY, resolve
 from regimen.units import quantity
 
 LOCAL = Source("local", SourceKind.LOCAL, "Local department policy", title="local policy")
@@ -64,7 +64,7 @@ def pembrolizumab() -> DrugCourse:
 
 
 def ae(n: int, term: str, grade: int) -> AdverseEvent:
-    return AdverseEvent(day(n), term, grade, canonical=canonical_term(term))
+    return AdverseEvent(day(n), term, grade, resolve(term))
 
 
 def state_of(course: DrugCourse, level: int = 0) -> DoseState:
@@ -332,7 +332,7 @@ def test_worse_bleeding_during_a_hold_discontinues_and_ends_the_hold():
     )
     # Nothing after discontinuation changes anything.
     s.apply(ae(4, "bleeding", 1))
-    s.tick(day(30))
+    s.settle(day(30))
     assert actions(s) == [(D0, "hold"), (day(3), "discontinue")]
 
 
@@ -340,9 +340,9 @@ def test_max_hold_discontinues_on_hold_start_plus_14_days():
     s = state_of(anlotinib())
     s.apply(ae(0, "bleeding", 2))
     for n in range(14):
-        s.tick(day(n))
+        s.settle(day(n))
     assert s.active and s.holding
-    s.tick(day(14))
+    s.settle(day(14))
     assert s.discontinued_on == day(14) and not s.holding
     d = s.decisions[-1]
     assert (d.action, d.dose_before, d.dose_after, d.event) == (
@@ -363,7 +363,7 @@ def test_recovery_row_on_the_last_day_of_the_max_hold_still_counts():
     s = state_of(anlotinib())
     s.apply(ae(0, "bleeding", 2))
     s.apply(ae(14, "bleeding", 1))  # rows are applied before the day's end-of-day tick
-    s.tick(day(14))
+    s.settle(day(14))
     assert s.active and s.dose == mg(10)
     assert actions(s) == [(D0, "hold"), (day(14), "resume")]
 
@@ -372,7 +372,7 @@ def test_a_hold_without_max_hold_never_ends_by_itself():
     s = state_of(anlotinib())
     assert not s.hold_can_end  # no hold at all
     s.apply(ae(0, "hand-foot skin reaction", 3))
-    s.tick(day(365))
+    s.settle(day(365))
     assert s.active and s.holding and not s.hold_can_end
     s.apply(ae(1, "bleeding", 2))
     assert s.hold_can_end  # the bleeding hold has a 14 d maximum
@@ -433,7 +433,7 @@ def test_two_max_holds_expiring_together_discontinue_once():
     s = custom_state(bleeding, rash)
     s.apply(ae(0, "bleeding", 2))
     s.apply(ae(0, "rash", 3))
-    s.tick(day(7))
+    s.settle(day(7))
     assert actions(s) == [(D0, "hold"), (D0, "hold"), (day(7), "discontinue")]
 
 
