@@ -165,8 +165,12 @@ def test_reduction_at_lowest_level_discontinues_with_label_reason(run, tmp_path:
     assert r.exit_code == 0, r.stderr
     lines = [x for x in r.stdout.splitlines() if "decision:" in x]
     assert len(lines) == 2
-    assert "DISCONTINUE" in lines[1]
-    assert "anlotinib label [label]" in lines[1]
+    # new rule: a resume-lower hold at the lowest level discontinues on the AE date, no hold
+    # (docs/dose-modification.md, "One drug course, day by day" 3; rows after it: "Nothing
+    # vanishes")
+    assert "DISCONTINUE" in lines[0] and "on 2022-01-10" in lines[0]
+    assert "anlotinib label [label]" in lines[0]
+    assert "NO EFFECT" in lines[1] and "after discontinuation on 2022-01-10" in lines[1]
     data = _json(
         run,
         "calendar",
@@ -182,9 +186,13 @@ def test_reduction_at_lowest_level_discontinues_with_label_reason(run, tmp_path:
         "--format",
         "json",
     )
-    assert data["decisions"][-1]["action"] == "discontinue"
-    assert data["decisions"][-1]["source"] == {"key": "label", "kind": "label"}
-    assert max(e["date"] for e in data["events"]) < "2022-01-14"
+    stop, after = data["decisions"]
+    assert (stop["date"], stop["action"]) == ("2022-01-10", "discontinue")
+    assert stop["source"] == {"key": "label", "kind": "label"}
+    assert (after["date"], after["action"]) == ("2022-01-14", "no effect")
+    # new rule: no day is marked held (docs/dose-modification.md, "One drug course" 3)
+    assert max(e["date"] for e in data["events"]) == "2022-01-09"
+    assert all(e["kind"] != "held" for e in data["events"])
 
 
 def test_csv_one_row_per_event(run) -> None:
@@ -255,13 +263,15 @@ def test_bad_ae_log(run, tmp_path: Path, log: str, expected: str) -> None:
 
 
 def test_unknown_term_without_any_rule(run, tmp_path: Path) -> None:
-    # pelvic-postop-rt has no drug course, so no rule can cover any term
+    # pelvic-postop-rt has no drug course and no rule; an unknown term is an input error
+    # whatever the rules (docs/dose-modification.md, "Terms")
     path = tmp_path / "log.csv"
     path.write_text("date,term,grade\n2012-12-05,wibble,2\n", encoding="utf-8")
     line = one_error_line(
         run("calendar", "pelvic-postop-rt", "--start", "2012-12-03", "--ae-log", str(path))
     )
     assert "line 2: unknown adverse-event term 'wibble'" in line
+    assert "closest CTCAE terms: " in line
 
 
 @pytest.mark.parametrize(
@@ -350,7 +360,7 @@ def test_dose_time_corrected_bed_uses_calendar_overall_time(run) -> None:
         "pelvic-postop-rt",
         "--start",
         "2012-12-03",
-        "--alpha-beta",
+        "--tumour-alpha-beta",
         "10Gy",
         "--kickoff",
         "28d",
@@ -362,7 +372,11 @@ def test_dose_time_corrected_bed_uses_calendar_overall_time(run) -> None:
     rt = data["radiotherapy"]
     assert rt["overall_time"] == {"value": 37, "unit": "d"}
     # BED10 = 50.4 * (1 + 1.8/10) = 59.472 Gy; K = 0.6 * 1.2 = 0.72 Gy/d; minus 0.72 * 9
-    assert rt["results"][0]["time_corrected_bed"]["value"] == pytest.approx(59.472 - 6.48)
+    (result,) = rt["results"]
+    assert result["tissue"] == "tumour"
+    assert result["time_corrected_bed"]["value"] == pytest.approx(59.472 - 6.48)
+    # EQD2 = 52.992 / 1.2 = 44.16 Gy
+    assert result["time_corrected_eqd2"]["value"] == pytest.approx(44.16)
 
 
 def test_course_column_attributes_a_row(run, tmp_path: Path) -> None:

@@ -190,6 +190,9 @@ class IsoeffectReport:
     rounding: str
     total_dose: Quantity
     solved: str  # "fractions" or "dose_per_fraction"
+    #: BED of the schedule actually given (the rounded number of fractions), same alpha/beta.
+    rounded_bed: rb.Bed | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def isoeffect_report(
@@ -212,6 +215,7 @@ def isoeffect_report(
                 where="--dose-per-fraction",
             )
         total = quantity(sol.rounded * magnitude(dose_per_fraction, "Gy"), "Gy")
+        rounded = rb.bed([Phase(fractions=sol.rounded, dose_per_fraction=dose_per_fraction)], alpha_beta)
         return IsoeffectReport(
             tuple(phases),
             target,
@@ -221,12 +225,34 @@ def isoeffect_report(
             sol.rounding,
             total,
             "fractions",
+            rounded,
+            _lq_warnings(dose_per_fraction),
         )
     assert fractions is not None  # noqa: S101 - one of the two is given
     d = rb.dose_per_fraction_for_bed(target, fractions)
     total = quantity(fractions * magnitude(d, "Gy"), "Gy")
     return IsoeffectReport(
-        tuple(phases), target, d, float(fractions), fractions, "exact", total, "dose_per_fraction"
+        tuple(phases),
+        target,
+        d,
+        float(fractions),
+        fractions,
+        "exact",
+        total,
+        "dose_per_fraction",
+        None,
+        _lq_warnings(d),
+    )
+
+
+def _lq_warnings(dose_per_fraction: Quantity) -> tuple[str, ...]:
+    """The plain-LQ warning for a solved or given dose per fraction above the threshold."""
+    if magnitude(dose_per_fraction, "Gy") <= rb.LQ_WARNING_THRESHOLD_GY:
+        return ()
+    return (
+        f"{format_quantity(dose_per_fraction, 4)} per fraction is above "
+        f"{rb.LQ_WARNING_THRESHOLD_GY:g} Gy, where the plain LQ model may overestimate effect: "
+        "the isoeffective schedule is uncertain",
     )
 
 

@@ -208,6 +208,10 @@ def isoeffect_data(report: IsoeffectReport) -> dict[str, Any]:
         "fractions": report.fractions,
         "rounding": report.rounding,
         "total_dose": _q(report.total_dose, "Gy"),
+        "rounded_bed": (
+            _q(report.rounded_bed.value, "Gy") if report.rounded_bed is not None else None
+        ),
+        "warnings": list(report.warnings),
     }
 
 
@@ -235,9 +239,13 @@ def isoeffect_text(report: IsoeffectReport) -> str:
         }[report.rounding]
         lines.append(
             f"Rounded to {report.fractions} fraction{'s' if report.fractions != 1 else ''} "
-            f"({how}) of {d} = {_gy(report.total_dose)};"
-            f" rounding changes the BED, so check it with 'regimen bed'."
+            f"({how}) of {d} = {_gy(report.total_dose)}"
         )
+        if report.rounded_bed is not None:
+            lines.append(
+                f"BED of the rounded schedule = {report.fractions} x {d} x (1 + {d} / {ab}) = "
+                f"{_d(report.rounded_bed.value)} (target {_d(report.target.value)})"
+            )
     else:
         lines.append(
             f"d = ({AB} / 2) x (sqrt(1 + 4 BED / (n x ({AB}))) - 1) = ({ab} / 2) x (sqrt(1 + 4 x "
@@ -247,4 +255,5 @@ def isoeffect_text(report: IsoeffectReport) -> str:
         lines.append(
             f"{report.fractions} x {_gy(report.dose_per_fraction)} = {_gy(report.total_dose)}"
         )
+    lines.extend(f"Warning: {w}" for w in report.warnings)
     return "\n".join(lines) + "\n"
