@@ -52,8 +52,14 @@ TEXT_PATTERNS = (
     (DayKind.STOPPED, re.compile(r"stopped \(discontinued on")),
     (DayKind.DOSE, re.compile(r"^cycle \d+ day \d+: \d")),
 )
-SHOWN = {DayKind.DOSE, DayKind.HELD, DayKind.REST, DayKind.REST_ON_HOLD, DayKind.WAITING,
-         DayKind.STOPPED}
+SHOWN = {
+    DayKind.DOSE,
+    DayKind.HELD,
+    DayKind.REST,
+    DayKind.REST_ON_HOLD,
+    DayKind.WAITING,
+    DayKind.STOPPED,
+}
 
 
 def _text_states(text: str, drugs: list[str]) -> dict[tuple[dt.date, str], DayKind]:
@@ -127,4 +133,4 @@ def test_the_corpus_of_logs_reaches_every_state() -> None:
         for n in range((last - first).days + 1):
             for c in plan.regimen.drugs:
                 seen.add(plan.day_state(c.id, first + dt.timedelta(days=n)).kind)
-    assert SHOWN <= seen
+    assert seen >= SHOWN

@@ -19,7 +19,7 @@ import pytest
 from regimen.loading import load_regimen, parse_ae_log
 from regimen.modification import DecisionKind
 from regimen.schedule import Plan, build_plan
-from regimen.units import format_quantity, parse_quantity, AMOUNT
+from regimen.units import AMOUNT, format_quantity, parse_quantity
 
 DATA = Path(__file__).parent / "data" / "scenarios" / "ae_scenarios.toml"
 SCENARIOS: list[dict[str, Any]] = tomllib.loads(DATA.read_text(encoding="utf-8"))["scenario"]
@@ -95,7 +95,7 @@ def test_the_table_covers_what_the_issue_asks() -> None:
         "lms-rt-anlotinib",
     }
     kinds = {
-        d.split()[1] if not d.split()[1] == "continue" else " ".join(d.split()[1:3])
+        d.split()[1] if d.split()[1] != "continue" else " ".join(d.split()[1:3])
         for s in SCENARIOS
         for e in s["expect"].values()
         for d in e.get("decisions", [])

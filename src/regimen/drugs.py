@@ -244,7 +244,9 @@ class DrugCourse:
 _EVERY = {f.text: f.every for f in FREQUENCIES.values()}
 
 
-def make_dose(dose: Quantity, strengths: Sequence[Quantity]) -> tuple[tuple[Quantity, int], ...] | None:
+def make_dose(
+    dose: Quantity, strengths: Sequence[Quantity]
+) -> tuple[tuple[Quantity, int], ...] | None:
     """Whole units of the listed strengths that make ``dose`` exactly, in the fewest units
     (ties: the larger strengths first); None when no combination does.
 
@@ -286,7 +288,7 @@ _MAX_STEPS = 100_000
 
 
 def _micrograms(q: Quantity) -> int:
-    return int(round(_mg(q) * 1000))
+    return round(_mg(q) * 1000)
 
 
 def days_text(days: tuple[int, ...]) -> str:

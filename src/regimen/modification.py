@@ -348,12 +348,14 @@ class DoseState:
         *,
         source: Source | None = None,
         review: str = "",
+        before: Quantity | None = None,
     ) -> None:
         if source is None and rule is not None:
             source = rule.source
         if not review and rule is not None and rule.review:
             review = rule.review
-        before = self.dose if self.active else None
+        if before is None and self.active:
+            before = self.dose
         self.decisions.append(
             Decision(date, self.course, kind, before, after, reason, event, rule, source, review)
         )
@@ -547,9 +549,10 @@ class DoseState:
         if self.at_lowest:
             self._discontinue(date, self._lowest(why), event, rule, source=self.label_source)
             return
+        before = self.dose
         self.level += 1
         self._reduced_on = date
-        self._decide(date, DecisionKind.REDUCE, self.dose, why, event, rule)
+        self._decide(date, DecisionKind.REDUCE, self.dose, why, event, rule, before=before)
 
     def _hold(self, event: AdverseEvent, rule: Rule, why: str) -> None:
         date = event.date
@@ -651,6 +654,7 @@ class DoseState:
             )
         else:
             base = self._interrupted_at if self._interrupted_at is not None else self.level
+            before = self.dose
             if self._resume_lower:
                 if base + 1 >= len(self.levels):  # pragma: no cover - stopped when the hold began
                     self._discontinue(date, self._lowest(why, base), event, hold.rule)
@@ -659,7 +663,9 @@ class DoseState:
                 why += "; one level lower"
             if len(recovered) > 1 or self._resume_lower:
                 why += " (one interruption: at most one level lower)"
-            self._decide(date, DecisionKind.RESUME, self.dose, why, event, hold.rule)
+            self._decide(
+                date, DecisionKind.RESUME, self.dose, why, event, hold.rule, before=before
+            )
         self.decisions.insert(at, self.decisions.pop())
         self._interrupted_at = None
         self._resume_lower = False

@@ -572,7 +572,9 @@ def _holiday_warnings(calendar: TreatmentDayCalendar, events: Sequence[Event]) -
     confirmed = calendar.confirmed_until()
     if confirmed is None:
         return []
-    years = sorted({e.date.year for e in events if e.kind == "fraction" and e.date.year > confirmed})
+    years = sorted(
+        {e.date.year for e in events if e.kind == "fraction" and e.date.year > confirmed}
+    )
     if not years:
         return []
     return [

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from decimal import Decimal
 
 import attrs
 
@@ -16,8 +15,8 @@ from regimen import radiobiology as rb
 from regimen.drugs import DrugCourse, make_dose
 from regimen.errors import InputError
 from regimen.model import Regimen
-from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse
 from regimen.modification import Decision, DecisionKind
+from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse
 from regimen.schedule import Plan, Status
 from regimen.units import (
     Quantity,
@@ -215,7 +214,9 @@ def isoeffect_report(
                 where="--dose-per-fraction",
             )
         total = quantity(sol.rounded * magnitude(dose_per_fraction, "Gy"), "Gy")
-        rounded = rb.bed([Phase(fractions=sol.rounded, dose_per_fraction=dose_per_fraction)], alpha_beta)
+        rounded = rb.bed(
+            [Phase(fractions=sol.rounded, dose_per_fraction=dose_per_fraction)], alpha_beta
+        )
         return IsoeffectReport(
             tuple(phases),
             target,
@@ -439,9 +440,8 @@ def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> Dr
         status=status,
         planned_total=to_unit(quantity(planned_mg, "mg"), unit),
         delivered_total=to_unit(quantity(delivered_mg, "mg"), unit),
-        dosing_days_planned=n_cycles * sum(
-            1 for d in course.dosing_days if course.is_dosing_day(d)
-        ),
+        dosing_days_planned=n_cycles
+        * sum(1 for d in course.dosing_days if course.is_dosing_day(d)),
         dosing_days_delivered=len(given),
         dispense=tuple(dispense),
         dosage_form=course.dosage_form,
