@@ -144,7 +144,31 @@ def test_ae_log_hold_and_reduce(run, tmp_path: Path) -> None:
     assert drug["planned_total"] == {"value": 504, "unit": "mg"}
     assert drug["current_dose"] == {"value": 10, "unit": "mg"}
     assert drug["next_cycle_start"] == "2022-03-07"
+    # docs/dose-modification.md, "Relative dose intensity": three 21-day cycles started, so the
+    # period is 2022-01-03..2022-03-06 (63 d); (394 mg / 63 d) / (168 mg / 21 d) = 78.2%
+    assert drug["status"] == "active"
+    assert drug["relative_dose_intensity"] == pytest.approx(394 / 63 / (168 / 21), abs=1e-6)
+    basis = drug["rdi_basis"]
+    assert basis["standard_dose_per_cycle"] == {"value": 168, "unit": "mg"}
+    assert (basis["period_start"], basis["period_end"]) == ("2022-01-03", "2022-03-06")
+    assert basis["period"] == {"value": 63, "unit": "d"}
+    # as of a held day: on hold, no current dose, 7 x 12 mg over cycle 1 = 50%
+    held = _json(run, "dose", *argv, "--as-of", "2022-01-12", "--format", "json")["drugs"][0]
+    assert (held["as_of"], held["status"], held["current_dose"]) == ("2022-01-12", "on_hold", None)
+    assert held["delivered_total"] == {"value": 84, "unit": "mg"}
+    assert held["relative_dose_intensity"] == pytest.approx(0.5)
     assert {"cycle": 1, "strength": {"value": 10, "unit": "mg"}, "count": 3} in drug["dispense"]
+
+
+def test_rdi_is_against_the_protocol_dose_whatever_the_start_dose(run) -> None:
+    # docs/dose-modification.md, "Relative dose intensity": 10 mg days 1-14 for two cycles is
+    # (280 mg / 42 d) / (168 mg / 21 d) = 83.3% of the 12 mg protocol
+    argv = ["anlotinib-sts", "--start", "2022-01-03", "--cycles", "2"]
+    data = _json(run, "dose", *argv, "--start-dose", "anlotinib=10mg", "--format", "json")
+    drug = data["drugs"][0]
+    assert drug["delivered_total"] == {"value": 280, "unit": "mg"}
+    assert drug["relative_dose_intensity"] == pytest.approx(280 / 42 / (168 / 21), abs=1e-6)
+    assert drug["rdi_basis"]["standard_dose_per_cycle"] == {"value": 168, "unit": "mg"}
 
 
 def test_reduction_at_lowest_level_discontinues_with_label_reason(run, tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ a cycle length apart; every radiotherapy fraction appears exactly once on a trea
 with no AE log delivered equals planned; discontinuation is final. A few scenarios with exact
 dates follow the issue's acceptance criteria.
 
-AE logs are random rows (date on or after the plan's start, a term from a short list, grade 0-5)
-kept in date order with no duplicate (date, term), as ``regimen.loading.parse_ae_log`` requires.
+AE logs are random rows (date on or after the plan's start, a term from a short list, a grade
+CTCAE defines for it or 0) kept in date order with no duplicate (date, term), as
+``regimen.loading.parse_ae_log`` requires.
 Hypothesis keeps no example database (``database=None``) so the suite leaves no files behind.
 """
 
@@ -31,7 +32,7 @@ from regimen.radiotherapy import RadiotherapyCourse
 from regimen.schedule import Plan, build_plan
 from regimen.sources import SourceKind
 from regimen.summary import drug_summary
-from regimen.terms import canonical_term
+from regimen.terms import resolve
 from regimen.units import magnitude, quantity
 
 SETTINGS = settings(
@@ -84,22 +85,27 @@ rt_starts = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 10, 
 n_cycles = st.integers(min_value=1, max_value=4)
 
 
+def grades_of(term: str) -> st.SearchStrategy[int]:
+    """GRADES, less those CTCAE does not define for the term (HFSR has grades 1-3 only)."""
+    resolved = resolve(term)
+    assert resolved is not None, term
+    return GRADES.filter(resolved.grade_defined)
+
+
 @st.composite
 def ae_logs(draw, start: dt.date, horizon: int = 80) -> tuple[AdverseEvent, ...]:
     """Random AE rows on or after ``start``, in date order, no duplicate (date, term).
 
     The log ends with a grade 0 row for every term on a date after all the others, so every
     hold (even one with no maximum length) recovers at some date: an open hold on a planned day
-    1 otherwise runs the plan into the year 2201 (see the xfail test below). The closing date
-    is often after the plan's end, so holds still open at the end of a plan are covered.
+    1 otherwise stops the plan ``waiting`` (tested separately below). The closing date is often
+    after the plan's end, so rows after the horizon (which extend the plan) are covered.
     """
     rows = draw(
         st.lists(
             st.tuples(
-                st.integers(min_value=0, max_value=horizon),
-                st.sampled_from(AE_TERMS),
-                GRADES,
-            ),
+                st.integers(min_value=0, max_value=horizon), st.sampled_from(AE_TERMS)
+            ).flatmap(lambda r: st.tuples(st.just(r[0]), st.just(r[1]), grades_of(r[1]))),
             max_size=14,
             unique_by=lambda r: (r[0], r[1]),
         )
@@ -109,8 +115,7 @@ def ae_logs(draw, start: dt.date, horizon: int = 80) -> tuple[AdverseEvent, ...]
     close = draw(st.integers(min_value=last + 1, max_value=last + 40))
     rows += [(close, term, 0) for term in AE_TERMS]
     return tuple(
-        AdverseEvent(day(start, off), term, grade, resolve(term))
-        for off, term, grade in rows
+        AdverseEvent(day(start, off), term, grade, resolve(term)) for off, term, grade in rows
     )
 
 
@@ -150,8 +155,8 @@ def test_ae_log_strategy_rows_are_a_valid_log():
             f"{r.date.isoformat()},{r.term},{r.grade}\n" for r in rows
         )
         parsed = parse_ae_log(text, "log.csv", regimen)
-        assert [(a.date, a.canonical, a.grade) for a in parsed] == [
-            (a.date, a.canonical, a.grade) for a in rows
+        assert [(a.date, a.resolved.key, a.grade) for a in parsed] == [
+            (a.date, a.resolved.key, a.grade) for a in rows
         ]
 
     check()
@@ -366,7 +371,9 @@ def test_without_ae_log_delivered_equals_planned(plan):
         start_mg = mg(plan.start_doses[course.id])
         assert all(mg(e.dose) == start_mg for e in doses)
         assert mg(plan.final_dose[course.id]) == start_mg
-        assert summary.relative_dose_intensity == pytest.approx(1.0)
+        # new rule: RDI is against the protocol's standard dose (the regimen file's start level,
+        # whatever --start-dose says) (docs/dose-modification.md, "Relative dose intensity")
+        assert summary.relative_dose_intensity == pytest.approx(start_mg / mg(course.start_dose))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,8 +399,31 @@ def test_discontinuation_is_final(plan):
         # Nothing at all is given or scheduled from the discontinuation date on.
         assert not [e for e in events if e.date >= stop]
         assert not [c for c in plan.cycles if c.course == course.id and c.day1 > stop]
-        assert not [d for d in plan.decisions if d.course == course.id and d.date > stop]
+        # new rule: later rows are listed, as ``no effect`` (docs/dose-modification.md,
+        # "Nothing vanishes")
+        later = [d for d in plan.decisions if d.course == course.id and d.date > stop]
+        assert all(d.action == "no effect" and d.dose_after is None for d in later), later
         assert drug_summary(plan, course.id).next_cycle_start is None
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. nothing vanishes: every row is a decision of every drug course it applies to
+
+
+@SETTINGS
+@given(plan=plans_with_log())
+def test_every_row_is_listed_for_every_drug_course(plan):
+    # docs/dose-modification.md, "Nothing vanishes" (the generated rows name no course, so they
+    # apply to every drug course)
+    rows = {d.event for d in plan.decisions if d.event is not None}
+    for course in drug_courses(plan):
+        listed = [d.event for d in plan.decisions if d.course == course.id and d.event is not None]
+        assert set(listed) == rows, course.id
+        # a row no rule covers needs review; nothing else the bundled rules decide does,
+        # apart from rules marked for review
+        for d in plan.decisions:
+            if d.course == course.id and d.action == "no rule":
+                assert d.review, d
 
 
 # ---------------------------------------------------------------------------------------------
@@ -519,9 +549,13 @@ def test_grade3_at_lowest_level_then_recovery_discontinues_citing_label():
         "2022-01-10,hand-foot skin reaction,3\n2022-01-14,hand-foot skin reaction,1\n",
         start_doses={ANLOTINIB: quantity(8, "mg")},
     )
-    assert plan.discontinued[ANLOTINIB] == dt.date(2022, 1, 14)
-    stop = plan.decisions[-1]
-    assert stop.action == "discontinue" and stop.date == dt.date(2022, 1, 14)
+    # new rule: the drug stops on the AE date, with no hold; the recovery row has no effect
+    # (docs/dose-modification.md, "One drug course" 3 and "Nothing vanishes")
+    assert plan.discontinued[ANLOTINIB] == dt.date(2022, 1, 10)
+    stop, after = plan.decisions
+    assert stop.action == "discontinue" and stop.date == dt.date(2022, 1, 10)
+    assert (after.action, after.date) == ("no effect", dt.date(2022, 1, 14))
+    assert not kinds(plan, ANLOTINIB, "held")
     assert "label" in stop.reason
     assert "anlotinib label" in stop.reason and "lowest dose" in stop.reason
     assert stop.source is not None and stop.source.kind is SourceKind.LABEL
