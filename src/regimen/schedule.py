@@ -748,6 +748,10 @@ def _drug(
             day = 1
             cycle += 1
             planned_day1 = date
+    deadline = state.hold_deadline if state.active and not pending else None
+    if deadline is not None:
+        # A maximum hold still running when the laid-out plan ends runs out all the same.
+        state.settle(deadline)
     for row in pending:
         if state.active:
             end = cycles[-1].end(course.cycle_length).isoformat() if cycles else "-"
