@@ -828,23 +828,40 @@ def test_a_reduce_row_and_a_lower_hold_on_one_date_are_one_step(level, after, re
     assert actions(s)[-1] == (day(3), "resume")
 
 
-SAME_DATE_RECOVERY = (
-    "code differs from docs/dose-modification.md: rows of one date are not simultaneous for a "
-    "group hold; a bleeding row of grade <= 1 applied after a bleeding row of grade 2 of the same "
-    "date ends the hold (decision resume, one level lower, that day), although a hold ends only "
-    "on a later row and a hold that ends and one that starts on one date are one interruption"
+@pytest.mark.parametrize(("level", "after"), [(0, 10), (1, 8)], ids=["from-12mg", "from-10mg"])
+@pytest.mark.parametrize(
+    "recovery_first",
+    [
+        False,
+        True,
+    ],
+    ids=["reduce-row-first", "recovery-row-first"],
 )
+def test_a_reduce_row_on_the_date_an_interruption_ends_joins_it(level, after, recovery_first):
+    # docs/dose-modification.md, "One drug course" 3: a reduce row that starts while a hold is
+    # in force joins it; rows on one date are simultaneous (a hold that ends and one that starts
+    # on one date are one interruption); the drug resumes at most one level below the level in
+    # force when the interruption began, never two.
+    reduce = Rule("Hypertension", 3, 3, Action.REDUCE, LOCAL)
+    rash = hold_rule("Rash maculo-papular", resume=Resume.SAME)
+    day_3 = [ae(3, "hypertension", 3), ae(3, "rash", 1)]
+    if recovery_first:
+        day_3.reverse()
+    s = custom_state(reduce, rash, level=level)
+    replay(s, ae(0, "hypertension", 3), ae(0, "rash", 3), *day_3)
+    assert s.active and not s.holding and s.dose == mg(after)
+    assert (day(3), "resume") in actions(s)
+    rising = [
+        d for d in s.decisions if d.dose_before and d.dose_after and d.dose_after > d.dose_before
+    ]
+    assert rising == []
 
 
 @pytest.mark.parametrize(
     "rows",
     [
         pytest.param(("haematuria", "epistaxis"), id="recovery-row-first"),
-        pytest.param(
-            ("epistaxis", "haematuria"),
-            id="hold-row-first",
-            marks=pytest.mark.xfail(reason=SAME_DATE_RECOVERY, strict=True),
-        ),
+        pytest.param(("epistaxis", "haematuria"), id="hold-row-first"),
     ],
 )
 def test_a_same_date_row_does_not_end_a_hold_started_that_date(rows):
@@ -861,11 +878,7 @@ def test_a_same_date_row_does_not_end_a_hold_started_that_date(rows):
     "rows",
     [
         pytest.param(("epistaxis", "haematuria"), id="recovery-row-first"),
-        pytest.param(
-            ("haematuria", "epistaxis"),
-            id="new-bleed-first",
-            marks=pytest.mark.xfail(reason=SAME_DATE_RECOVERY, strict=True),
-        ),
+        pytest.param(("haematuria", "epistaxis"), id="hold-row-first"),
     ],
 )
 def test_a_bleed_recovering_at_one_site_while_another_bleeds_on_the_same_date_stays_held(rows):

@@ -268,6 +268,9 @@ class _Hold:
     event: AdverseEvent
     until: int
     limit: int | None
+    #: The last date a row showed the condition still above the threshold: a recovery row must
+    #: come later (rows of one date are simultaneous).
+    seen: dt.date | None = None
 
 
 def _rule_text(rule: Rule) -> str:
@@ -425,7 +428,9 @@ class DoseState:
         ended = [
             (key, h)
             for key, h in self.holds.items()
-            if h.rule.same_condition(key, event) and event.grade <= h.until
+            if h.rule.same_condition(key, event)
+            and event.grade <= h.until
+            and (h.seen or h.start) < event.date
         ]
         for key, hold in ended:
             del self.holds[key]
@@ -519,7 +524,8 @@ class DoseState:
 
     def _reduce(self, event: AdverseEvent, rule: Rule, why: str) -> None:
         date = event.date
-        if self.holding:
+        if self.holding or self._interrupted_at is not None:
+            # During an interruption (even one whose last hold ended today): one reduction.
             base = self._interrupted_at if self._interrupted_at is not None else self.level
             if base + 1 >= len(self.levels):
                 self._discontinue(
@@ -567,6 +573,7 @@ class DoseState:
             return
         key = rule.condition(event)
         if key in self.holds:
+            self.holds[key].seen = date
             self._decide(
                 date,
                 DecisionKind.CONTINUE_HOLD,
@@ -671,9 +678,7 @@ class DoseState:
                 why += "; one level lower"
             if len(recovered) > 1 or self._resume_lower:
                 why += " (one interruption: at most one level lower)"
-            self._decide(
-                date, DecisionKind.RESUME, self.dose, why, event, hold.rule, before=before
-            )
+            self._decide(date, DecisionKind.RESUME, self.dose, why, event, hold.rule, before=before)
         self.decisions.insert(at, self.decisions.pop())
         self._interrupted_at = None
         self._resume_lower = False
