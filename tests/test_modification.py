@@ -893,15 +893,6 @@ def test_a_bleed_recovering_at_one_site_while_another_bleeds_on_the_same_date_st
     assert "resume" not in [a for _, a in actions(s)]
 
 
-LOST_RECOVERY = (
-    "code differs from docs/dose-modification.md: a recovery row that ends a hold on the date "
-    "the drug is discontinued (by a later row of that date, or by another hold's maximum "
-    "running out) gets no decision: the discontinuation drops the pending recovery, so the row "
-    "vanishes from the plan"
-)
-
-
-@pytest.mark.xfail(reason=LOST_RECOVERY, strict=True)
 def test_a_recovery_row_on_the_date_a_later_row_discontinues_is_listed():
     # docs/dose-modification.md, "Nothing vanishes": every row is a decision. HFSR grade 3
     # holds from day 0; on day 3 HFSR grade 1 (recovery) and then hypertension grade 4.
@@ -913,7 +904,6 @@ def test_a_recovery_row_on_the_date_a_later_row_discontinues_is_listed():
     ]
 
 
-@pytest.mark.xfail(reason=LOST_RECOVERY, strict=True)
 def test_a_recovery_row_on_the_date_another_maximum_hold_runs_out_is_listed():
     # docs/dose-modification.md, "Nothing vanishes": bleeding grade 2 (at most 14 d) and HFSR
     # grade 3 hold from day 0; HFSR recovers on day 14, the day the bleeding hold runs out.

@@ -372,10 +372,22 @@ class DoseState:
         rule: Rule | None,
         source: Source | None = None,
     ) -> None:
+        # A recovery row of today must not vanish because the drug stops today too.
+        for hold, row, at in reversed(self._recovered):
+            self._decide(
+                date,
+                DecisionKind.CONTINUE_HOLD,
+                None,
+                f"{row.describe()}: recovered to grade {hold.until} or lower from "
+                f"{hold.event.describe()}; the drug is discontinued the same day",
+                row,
+                hold.rule,
+            )
+            self.decisions.insert(at, self.decisions.pop())
+        self._recovered.clear()
         self._decide(date, DecisionKind.DISCONTINUE, None, reason, event, rule, source=source)
         self.discontinued_on = date
         self.holds.clear()
-        self._recovered.clear()
         self._interrupted_at = None
 
     def _lowest(self, why: str, level: int | None = None) -> str:
