@@ -418,12 +418,7 @@ def test_every_row_is_listed_for_every_drug_course(plan):
     rows = {d.event for d in plan.decisions if d.event is not None}
     for course in drug_courses(plan):
         listed = [d.event for d in plan.decisions if d.course == course.id and d.event is not None]
-        # Known defect (strict xfails in tests/test_modification.py, LOST_RECOVERY): a recovery
-        # row on the date the drug is discontinued gets no decision. Rows of that date are left
-        # out here so that this property stays deterministic; drop the filter once fixed.
-        stop = plan.discontinued.get(course.id)
-        assert {r for r in rows if r.date != stop} <= set(listed), course.id
-        assert set(listed) <= rows
+        assert set(listed) == rows, course.id
         # a row no rule covers needs review; nothing else the bundled rules decide does,
         # apart from rules marked for review
         for d in plan.decisions:
