@@ -447,9 +447,9 @@ def test_an_unchanged_grade_during_a_hold_keeps_the_hold():
 
 def test_recovery_must_be_of_the_held_term():
     s = replay(state_of(anlotinib()), ae(0, "bleeding", 2), ae(2, "hypertension", 0))
-    # new rule: nothing vanishes; a grade 0 row that ends no hold is recorded as continue
-    # (docs/dose-modification.md, "Nothing vanishes"; "One drug course" 1)
-    assert s.holding and actions(s) == [(D0, "hold"), (day(2), "continue")]
+    # new rule: nothing vanishes; a grade 0 row that ends no hold is recorded, during a hold as
+    # continue hold (docs/dose-modification.md, "Nothing vanishes"; "One drug course" 1)
+    assert s.holding and actions(s) == [(D0, "hold"), (day(2), "continue hold")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after, d.rule, d.review) == (mg(12), None, None, "")
     assert d.reason == (

@@ -457,12 +457,12 @@ def test_hold_on_day_1_with_a_later_row_waits_for_that_row():
         cycles=2,
         adverse_events=[ae(MON, "HFSR", 3), ae(day(14), "diarrhoea", 0)],
     )
-    # new rule: nothing vanishes, the grade 0 row is recorded (as continue: it ends no hold)
-    # (docs/dose-modification.md, "Nothing vanishes")
+    # new rule: nothing vanishes, the grade 0 row is recorded (during the hold as continue hold:
+    # it ends no hold) (docs/dose-modification.md, "Nothing vanishes"; "One drug course" 1)
     assert [(d.date, d.action) for d in plan.decisions] == [
         (MON, "hold"),
         (MON, "waiting"),
-        (day(14), "continue"),
+        (day(14), "continue hold"),
     ]
     assert sorted(plan.held_dates["anlotinib"]) == [day(n) for n in range(15)]
     assert plan.events == () and plan.cycles == ()

@@ -453,7 +453,7 @@ class DoseState:
         if event.grade == 0:
             self._decide(
                 event.date,
-                DecisionKind.CONTINUE,
+                DecisionKind.CONTINUE_HOLD if self.holding else DecisionKind.CONTINUE,
                 None if self.holding else self.dose,
                 f"{event.describe()}: resolved (grade 0) and no hold to end: nothing to change",
                 event,

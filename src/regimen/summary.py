@@ -119,7 +119,7 @@ def bed_report(
         raise InputError(
             "the repopulation correction applies only to a tumour: give its alpha/beta with "
             "--tumour-alpha-beta",
-            where="--k",
+            where="--k" if time.k is not None else "--dprolif",
         )
     given = [(ab, "tumour") for ab in tumour_alpha_betas] + [(ab, "other") for ab in alpha_betas]
     if not given:
