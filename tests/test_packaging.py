@@ -29,6 +29,10 @@ def test_wheel_contains_regimens_and_units(tmp_path: Path) -> None:
         assert f"regimen/regimens/{rid}.toml" in names
     assert "regimen/units.txt" in names
     assert "regimen/py.typed" in names
+    for data in ("ctcae-v5.0.csv", "ae_synonyms.toml", "term_groups.toml", "README.md"):
+        assert f"regimen/data/{data}" in names
+    # No build warning that a data folder is missing from the package list.
+    assert "BuildBackendWarning" not in result.stderr
 
 
 def test_editable_install_resolves_bundled_ids() -> None:

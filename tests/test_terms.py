@@ -78,12 +78,6 @@ def test_importing_the_module_reads_no_data() -> None:
     assert out == ["0", "0", "0"]
 
 
-def test_data_files_ship_in_the_wheel() -> None:
-    with (REPO / "pyproject.toml").open("rb") as f:
-        package_data = tomllib.load(f)["tool"]["setuptools"]["package-data"]["regimen"]
-    assert {"data/*.csv", "data/*.toml", "data/*.md"} <= set(package_data)
-
-
 # --- the synonym and group tables ---------------------------------------------------------
 
 
