@@ -590,3 +590,12 @@ def test_holidays_beyond_the_announced_years_are_not_shown_as_fact(run):
         )
     )
     assert any("announced year by year" in w for w in data["warnings"])
+
+
+@pytest.mark.parametrize("text", ["x\x1b[2Jy", "a\rb", "\u202eevil"])
+def test_control_characters_in_an_ae_note_are_refused(run, tmp_path, text):
+    # The note is now printed with its decision: it must not carry terminal or calendar control.
+    log = _log(tmp_path, f'date,term,grade,note\n2022-01-05,Hypertension,2,"{text}"\n')
+    line = one_error_line(run("calendar", "anlotinib-sts", "--start", "2022-01-03",
+                              "--ae-log", log))
+    assert "line 2: note holds a control or bidirectional-override character" in line

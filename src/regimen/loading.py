@@ -768,6 +768,9 @@ def parse_date(text: str, where: str = "date") -> dt.date:
         raise InputError(f"{text!r} is not a real date", where=where) from None
 
 
+#: C0 and C1 control characters and the bidirectional overrides, refused in AE-log text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 AE_COLUMNS = ("date", "term", "grade")
 AE_OPTIONAL = ("note", "course")
 
@@ -838,6 +841,11 @@ def parse_ae_log(
         term = cell["term"]
         if not term:
             problems.append((loc, "term is empty"))
+            continue
+        bad = [k for k in ("term", "note", "course") if _CONTROL.search(cell.get(k, ""))]
+        if bad:
+            # The term and the note are printed in every output: no terminal or calendar control.
+            problems.append((loc, f"{bad[0]} holds a control or bidirectional-override character"))
             continue
         grade_text = cell["grade"]
         if not re.fullmatch(r"-?\d+", grade_text):

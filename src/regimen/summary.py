@@ -312,6 +312,16 @@ class RdiBasis:
         """Days in the period, both ends included."""
         return (self.period_end - self.period_start).days + 1
 
+    @property
+    def period_weeks(self) -> float:
+        """The period in weeks [wk]."""
+        return self.period_days / 7
+
+    @property
+    def cycle_weeks(self) -> float:
+        """The cycle length in weeks [wk]."""
+        return self.cycle_length / 7
+
 
 @attrs.frozen
 class DrugSummary:

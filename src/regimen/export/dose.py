@@ -108,12 +108,10 @@ def _rdi_lines(s: DrugSummary) -> list[str]:
     b = s.rdi_basis
     if b is None or s.relative_dose_intensity is None:
         return []
-    weeks = b.period_days / 7
-    cycle_weeks = b.cycle_length / 7
     return [
         f"  relative dose intensity = (delivered / period) / (standard dose per cycle / cycle "
-        f"length) = ({format_quantity(b.delivered)} / {format_number(weeks, 2)} wk) / "
-        f"({format_quantity(b.standard_per_cycle)} / {format_number(cycle_weeks, 2)} wk) = "
+        f"length) = ({format_quantity(b.delivered)} / {format_number(b.period_weeks, 2)} wk) / "
+        f"({format_quantity(b.standard_per_cycle)} / {format_number(b.cycle_weeks, 2)} wk) = "
         f"{format_number(100 * s.relative_dose_intensity, 1)}%",
         f"    (period {b.period_start.isoformat()} to {b.period_end.isoformat()}, "
         f"{b.period_days} d; the standard dose is the protocol's start level, whatever "
