@@ -156,9 +156,16 @@ def test_pneumonitis_grade_2_withholds_pembrolizumab_per_the_label(run, tmp_path
     assert (first["action"], first["source"]["kind"]) == ("hold", "label")
 
 
+def _bundled_text(regimen_id: str) -> str:
+    """The bundled file's text, found as the loader finds it (works from any folder)."""
+    from regimen.loading import _bundled_folder
+
+    return (_bundled_folder() / f"{regimen_id}.toml").read_text(encoding="utf-8")
+
+
 def test_a_row_no_rule_covers_is_kept_and_needs_review(run, tmp_path):
     regimen = tmp_path / "r.toml"
-    text = Path("regimens/anlotinib-sts.toml").read_text(encoding="utf-8")
+    text = _bundled_text("anlotinib-sts")
     # Keep only the bleeding rules: a hypertension row then has no rule at all.
     regimen.write_text(text.split('  [[courses.rules]]\n  term = "any"')[0], encoding="utf-8")
     log = _log(tmp_path, "date,term,grade\n2022-01-05,Hypertension,2\n")
@@ -394,7 +401,7 @@ def test_a_time_correction_without_a_tumour_alpha_beta_is_a_usage_error(run):
 
 # 10 --------------------------------------------------------------------------------------------
 def _variant(tmp_path: Path, old: str, new: str) -> str:
-    text = Path("regimens/anlotinib-sts.toml").read_text(encoding="utf-8")
+    text = _bundled_text("anlotinib-sts")
     assert old in text
     path = tmp_path / "variant.toml"
     path.write_text(text.replace(old, new), encoding="utf-8")
