@@ -577,6 +577,9 @@ BATCH_FORMATS = tuple(f for f in CALENDAR_FORMATS if f != "text")
     show_default=True,
     help="html: language of the patient-facing words.",
 )
+@click.option(
+    "--large-print", is_flag=True, help="html: body text of at least 14 pt for easier reading."
+)
 def calendar(
     regimen: str,
     schedule: dict[str, Any],
@@ -591,6 +594,7 @@ def calendar(
     plan_id: str,
     generated_at: str | None,
     lang: str,
+    large_print: bool,
 ) -> None:
     """Lay a regimen on real dates: fractions, cycles (C1D1...), holds and decisions."""
     from regimen.export import render_plan
@@ -622,7 +626,9 @@ def calendar(
     if fmt == "ics":
         options = {"opts": ics_opts, "baseline": baseline}
     elif fmt == "html":
-        options = {"lang": lang}
+        options = {"lang": lang, "large_print": large_print}
+    elif large_print:
+        raise InputError("only applies with --format html", where="--large-print")
     when = _as_of(as_of, plan)
     if when is not None:
         if fmt not in ("text", "json"):

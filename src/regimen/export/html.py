@@ -151,7 +151,7 @@ def _state_item(state: DayState, words: Mapping[str, Sequence[str]]) -> str:
     return ""
 
 
-def render(plan: Plan, lang: str = "en") -> str:
+def render(plan: Plan, lang: str = "en", large_print: bool = False) -> str:
     """The plan as one self-contained printable HTML page."""
     words = WORDS[lang]
     reg = plan.regimen
