@@ -70,7 +70,9 @@ INTERNAL_ERROR = 3
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"error: {' '.join(message.split())}", err=True)
+    from regimen.files import printable
+
+    click.echo(f"error: {printable(' '.join(message.split(' ')))}", err=True)
     sys.exit(code)
 
 

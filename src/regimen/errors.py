@@ -19,7 +19,12 @@ class RegimenError(Exception):
         self.where = where
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.what}" if self.where else self.what
+        # Names, paths and file content quoted in a message are shown, never obeyed: control
+        # and bidirectional characters are escaped here, the one place every message passes.
+        from regimen.files import printable
+
+        text = f"{self.where}: {self.what}" if self.where else self.what
+        return printable(text)
 
 
 class UnitError(RegimenError, ValueError):

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
+from regimen.files import printable, read_input
 from regimen.model import Course, Regimen, StartRule
 from regimen.modification import Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
@@ -56,23 +57,8 @@ def read_text(path: Path, what: str = "file") -> str:
 
     A UTF-8 byte-order mark is accepted and dropped (spreadsheet programs write one).
     """
-    where = str(path)
-    try:
-        if path.is_dir():
-            raise InputError(f"is a directory, not {_article(what)}", where=where)
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"is {size} bytes; {_article(what)} over {MAX_FILE_BYTES} bytes is refused",
-                where=where,
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", where=where) from None
-    except PermissionError:
-        raise InputError("permission denied", where=where) from None
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), where=where) from None
+    where = printable(str(path))
+    data = read_input(path, what, MAX_FILE_BYTES)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError("is UTF-16 text; save it as UTF-8", where=where)
     if b"\x00" in data:
