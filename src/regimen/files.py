@@ -81,7 +81,9 @@ def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     finally:
         os.close(fd)
     if size > limit:
-        raise InputError(f"is over {limit} bytes; {article(what)} that large is refused", where=where)
+        raise InputError(
+            f"is over {limit} bytes; {article(what)} that large is refused", where=where
+        )
     return b"".join(chunks)
 
 
