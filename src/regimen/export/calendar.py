@@ -158,20 +158,40 @@ CSV_COLUMNS = (
     "day",
     "dose_value",
     "dose_unit",
+    "action",
+    "term",
+    "ctcae_term",
+    "grade",
+    "note",
+    "dose_before",
+    "dose_after",
+    "rule",
+    "source",
+    "source_kind",
+    "needs_review",
+    "reason",
 )
 
 
 def render_csv(plan: Plan) -> str:
-    """One row per event (fractions, dosing days, held dosing days)."""
-    import csv
-    import io
+    """The plan as one spreadsheet-safe table (RFC 4180, CRLF; see :mod:`.csvsafe`).
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    Shape (documented in the README): one row per event (``kind`` ``fraction``, ``dose`` or
+    ``held``), then one row per decision of the AE replay (``kind`` ``decision``), each part in
+    date order. Event rows leave the decision columns empty; decision rows leave ``label`` to
+    ``dose_unit`` empty and say what was decided in ``action`` (``hold``, ``reduce``,
+    ``no rule``...), with the AE row's term and grade, the rule, its source and the reason.
+    ``dose_value`` is a number and ``dose_unit`` a UCUM code;
+    ``dose_before``/``dose_after`` are written with their unit (``12 mg``); ``needs_review`` is
+    ``yes`` or empty.
+    """
+    from regimen.export import csvsafe
+
+    rows: list[tuple[object, ...]] = []
+    blank_decision = ("",) * 12
     for e in plan.events:
         dose = to_json(e.dose) if e.dose is not None else {"value": "", "unit": ""}
-        writer.writerow(
+        rows.append(
             (
                 e.date.isoformat(),
                 WEEKDAYS[e.date.weekday()],
@@ -183,9 +203,38 @@ def render_csv(plan: Plan) -> str:
                 e.day or "",
                 dose["value"],
                 dose["unit"],
+                *blank_decision,
             )
         )
-    return buf.getvalue()
+    for d in sorted(plan.decisions, key=lambda d: d.date):
+        ae = d.event
+        rows.append(
+            (
+                d.date.isoformat(),
+                WEEKDAYS[d.date.weekday()],
+                d.course,
+                "decision",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                d.action,
+                ae.term if ae else "",
+                ae.ctcae_term if ae else "",
+                ae.grade if ae else "",
+                ae.note if ae else "",
+                format_quantity(d.dose_before) if d.dose_before is not None else "",
+                format_quantity(d.dose_after) if d.dose_after is not None else "",
+                d.rule.describe() if d.rule else "",
+                d.source.key if d.source else "",
+                d.source.kind.value if d.source else "",
+                "yes" if d.review else "",
+                " ".join(d.reason.split()),
+            )
+        )
+    return csvsafe.render(CSV_COLUMNS, rows)
 
 
 def event_data(e: Event) -> dict[str, Any]:
