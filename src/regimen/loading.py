@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
-from regimen.files import printable, read_input
+from regimen.files import CONTROL_RE, printable, read_input
 from regimen.model import Course, Regimen, StartRule
 from regimen.modification import Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
@@ -118,11 +118,63 @@ def parse_regimen(text: str, where: str, regimen_id: str) -> Regimen:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LoadError(where, [("", _toml_message(exc, text))]) from None
+    unsafe = list(_unsafe_text(data, ""))
     reader = _Reader()
     regimen = reader.regimen(data, regimen_id)
-    if reader.problems or regimen is None:
-        raise LoadError(where, reader.problems)
+    if unsafe or reader.problems or regimen is None:
+        raise LoadError(where, unsafe + reader.problems)
     return regimen
+
+
+#: Keys whose text may run over several lines (a multi-line TOML string; its line ends are
+#: one LF each after parsing). Every other text is one line. A translated text (``*_zh``)
+#: follows its key.
+MULTILINE_KEYS = frozenset(
+    {"description", "notes", "instruction", "missed_dose", "when_to_call", "note", "citation",
+     "review"}
+)
+
+
+def _unsafe_text(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """``(key.path, message)`` for every text holding a character that could act on a
+    terminal, a calendar or a spreadsheet: C0 and C1 controls (a line feed only inside a
+    multi-line text), DEL, and bidirectional overrides and isolates."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unsafe_text(item, _join(path, key))
+            if isinstance(key, str) and _CONTROL.search(key):
+                yield (path or "(top level)", f"a key holds {_control_name(key)}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _unsafe_text(item, f"{path}[{i}]")
+    elif isinstance(value, str):
+        key = re.sub(r"(\[\d+\])+$", "", path).rsplit(".", 1)[-1].removesuffix("_zh")
+        text = value.replace("\n", "") if key in MULTILINE_KEYS else value
+        match = _CONTROL.search(text)
+        if match:
+            breaks = match.group() in "\r\n"
+            hint = " (only a multi-line text may hold line breaks)" if breaks else ""
+            yield (path, f"holds {_control_name(text)}; remove it{hint}")
+
+
+def refuse_control(text: str, where: str, multiline: bool = False) -> str:
+    """``text`` unchanged, or an :class:`InputError` naming ``where`` when it holds a control
+    or bidirectional-override character (a line feed allowed only when ``multiline``). For
+    text read from CSV files (cohort cells, AE-log fields), one rule with the regimen files."""
+    checked = text.replace("\n", "") if multiline else text
+    match = _CONTROL.search(checked)
+    if match:
+        raise InputError(f"holds {_control_name(checked)}; remove it", where=where)
+    return text
+
+
+def _control_name(text: str) -> str:
+    match = _CONTROL.search(text)
+    assert match is not None  # noqa: S101 - called only on a text that matched
+    char = match.group()
+    names = {"\r": "a carriage return", "\n": "a line break", "\t": "a tab", "\x1b": "an escape"}
+    what = names.get(char, "a control or bidirectional-override character")
+    return f"{what} (U+{ord(char):04X})"
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
@@ -755,7 +807,7 @@ def parse_date(text: str, where: str = "date") -> dt.date:
 
 
 #: C0 and C1 control characters and the bidirectional overrides, refused in AE-log text.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = CONTROL_RE
 
 AE_COLUMNS = ("date", "term", "grade")
 AE_OPTIONAL = ("note", "course")
