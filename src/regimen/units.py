@@ -156,8 +156,17 @@ def kind_of(q: Quantity) -> Kind:
 
 
 def unit_symbol(q: Quantity) -> str:
-    """The unit of ``q`` as regimen writes it (``cGy``, ``mg``, ``Gy/d``)."""
-    return str(format(q.units, "~")).replace(" ", "")
+    """The unit of ``q`` as regimen writes it (``cGy``, ``mg``, ``Gy/d``).
+
+    Memoised on the unit alone (pint's unit container is hashable and immutable): running
+    pint's formatter for every quantity was most of the cost of a BED.
+    """
+    return _symbol_of(q._units)
+
+
+@cache
+def _symbol_of(units: Any) -> str:
+    return str(format(registry().Unit(units), "~")).replace(" ", "")
 
 
 def require(q: object, kind: Kind, what: str = "value") -> Quantity:
