@@ -125,6 +125,8 @@ class DrugCourse:
         A per-cycle total stated by the source, checked by ``validate``.
     label_source : Source or None
         The label cited when a reduction at the lowest level discontinues the drug.
+    drug_zh, instruction_zh, missed_dose_zh, when_to_call_zh : str
+        The drug name and patient texts in Chinese, when the regimen file gives them.
     """
 
     id: str
@@ -146,6 +148,11 @@ class DrugCourse:
     name: str = ""
     #: What one unit of a strength is, for dispensing text: capsule, tablet, vial or unit.
     dosage_form: str = "unit"
+    #: Chinese patient texts given by the regimen file (``--lang zh``); "" when not given.
+    drug_zh: str = ""
+    instruction_zh: str = ""
+    missed_dose_zh: str = ""
+    when_to_call_zh: str = ""
 
     @property
     def schedule(self) -> Frequency:

@@ -348,6 +348,10 @@ class _Reader:
                     "instruction",
                     "missed_dose",
                     "when_to_call",
+                    "drug_zh",
+                    "instruction_zh",
+                    "missed_dose_zh",
+                    "when_to_call_zh",
                     "strengths",
                     "dosage_form",
                     "rules",
@@ -457,6 +461,11 @@ class _Reader:
         instruction = g(raw, path, "instruction", _safe_text, required=False) or ""
         missed = g(raw, path, "missed_dose", _safe_text, required=False) or ""
         call = g(raw, path, "when_to_call", _safe_text, required=False) or ""
+        # Chinese patient texts (--lang zh), checked like the English ones.
+        drug_zh = g(raw, path, "drug_zh", _text, required=False) or ""
+        instruction_zh = g(raw, path, "instruction_zh", _safe_text, required=False) or ""
+        missed_zh = g(raw, path, "missed_dose_zh", _safe_text, required=False) or ""
+        call_zh = g(raw, path, "when_to_call_zh", _safe_text, required=False) or ""
         strengths = g(raw, path, "strengths", _quantity_list(AMOUNT), required=False) or ()
         form = g(raw, path, "dosage_form", _choice(DOSAGE_FORMS), required=False) or "unit"
         declared = g(raw, path, "declared_cycle_total", _quantity(AMOUNT), required=False)
@@ -489,6 +498,10 @@ class _Reader:
                 instruction=instruction,
                 missed_dose=missed,
                 when_to_call=call,
+                drug_zh=drug_zh,
+                instruction_zh=instruction_zh,
+                missed_dose_zh=missed_zh,
+                when_to_call_zh=call_zh,
                 strengths=strengths,
                 rules=rules,
                 declared_cycle_total=declared,
