@@ -42,6 +42,7 @@ def _plans() -> list[tuple[str, str, Plan]]:
 
 PLANS = _plans()
 IDS = [f"{rid}-{log}" for rid, log, _ in PLANS]
+BASELINES = {rid: plan for rid, log, plan in PLANS if log == "no-log"}
 
 #: How the text calendar words each state (export/calendar.day_text).
 TEXT_PATTERNS = (
@@ -113,15 +114,43 @@ def test_text_html_json_and_ics_agree_with_the_plan_day_by_day(plan: Plan) -> No
         if e["course"] in drugs
     }
     assert events == {k: v for k, v in expected.items() if v in (DayKind.DOSE, DayKind.HELD)}
-    ics = render_plan("ics", plan, opts=ics_options(STAMP, None, None, None, False, ""))
-    dose_days = {k[0] for k, v in expected.items() if v is DayKind.DOSE}
-    starts = {
-        dt.date.fromisoformat(f"{m[:4]}-{m[4:6]}-{m[6:]}")
-        for m in re.findall(r"DTSTART;VALUE=DATE:(\d{8})", ics)
+    # iCalendar: a dose event on every dose day, a "no dose" event on every held day, a stop
+    # event on the stop date; with the baseline, cancelled events only where nothing is given.
+    baseline = BASELINES[plan.regimen.id] if plan.decisions else None
+    ics = render_plan(
+        "ics", plan, opts=ics_options(STAMP, None, None, None, True, ""), baseline=baseline
+    )
+    import icalendar
+
+    course_of = {c.drug.capitalize(): c.id for c in plan.regimen.drugs}
+    shown: dict[tuple[dt.date, str], DayKind] = {}
+    for vevent in icalendar.Calendar.from_ical(ics).walk("VEVENT"):
+        category = vevent.categories[0] if vevent.categories else ""
+        if category not in course_of:
+            continue  # radiotherapy
+        key = (vevent.DTSTART, course_of[category])
+        summary = str(vevent["SUMMARY"])
+        if vevent.get("STATUS") == "CANCELLED":
+            assert summary.startswith("Cancelled: ")
+            if not summary.endswith(" not stopped"):  # a withdrawn stop can fall on any day
+                assert plan.day_state(key[1], key[0]).kind not in (DayKind.DOSE, DayKind.HELD)
+            continue
+        if summary.endswith(" stopped"):
+            kind = DayKind.STOPPED
+        elif summary.endswith("no dose today (on hold)"):
+            kind = DayKind.HELD
+        else:
+            assert re.search(r" \d+ mg: cycle \d+, day \d+$", summary), summary
+            kind = DayKind.DOSE
+        assert key not in shown, f"two events for {key}"
+        shown[key] = kind
+    stops = {(date, course): DayKind.STOPPED for course, date in plan.discontinued.items()}
+    assert shown == {
+        **{k: v for k, v in expected.items() if v in (DayKind.DOSE, DayKind.HELD)},
+        **stops,
     }
-    fraction_days = {e.date for e in plan.events if e.kind == "fraction"}
-    assert dose_days <= starts
-    assert starts <= dose_days | fraction_days
+    for date, course in stops:
+        assert plan.day_state(course, date).kind is DayKind.STOPPED
 
 
 def test_the_corpus_of_logs_reaches_every_state() -> None:

@@ -3,7 +3,9 @@
 The Python iCalendar parsers are lenient (they invent missing UIDs and DTSTAMPs and accept DTEND
 before DTSTART), so "it parsed" proves little. This checks the text itself:
 
-* CRLF line ends; no content line over 75 octets; no fold inside a UTF-8 sequence;
+* CRLF line ends (a file with LF line ends only is one finding, not one per line); no bare CR
+  or LF inside a line; no control character in content (C0 other than tab, DEL, C1); no content
+  line over 75 octets; no fold inside a UTF-8 sequence or a backslash escape;
 * VERSION and PRODID exactly once; METHOD absent or PUBLISH;
 * every VEVENT has one UID and one DTSTAMP in UTC; UIDs unique;
 * DTSTART and DTEND of one value type (DATE or DATE-TIME) with DTEND after DTSTART; no
@@ -11,6 +13,14 @@ before DTSTART), so "it parsed" proves little. This checks the text itself:
 * every TZID used is defined by a VTIMEZONE that comes before the first VEVENT;
 * no RRULE, RDATE, EXDATE or RECURRENCE-ID;
 * optionally, the number of VEVENTs equals the plan's.
+
+A finding never echoes the file at length: a value quoted in one is cut to
+:data:`SHOWN_CHARS` characters and its control characters are shown as escapes; past
+:data:`MAX_FINDINGS` findings, the rest are only counted. The command
+reads at most :data:`MAX_ICS_BYTES` through :func:`regimen.files.read_input`, so a larger file, a
+FIFO or a device is one error and never parsed. The limit is 20 MB, not the 1 MB of the other
+inputs: regimen's own largest file (1,000 cycles of anlotinib plus pembrolizumab, timed, with
+drug names: 15,000 events) is about 12 MB, and check-ics must pass regimen's own files.
 
 >>> lint(b"BEGIN:VCALENDAR\\r\\nVERSION:2.0\\r\\nEND:VCALENDAR\\r\\n")
 ['PRODID appears 0 times; expected once']
@@ -20,6 +30,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+
+from regimen.files import printable
+
+#: The largest file ``check-ics`` reads [bytes].
+MAX_ICS_BYTES = 20_000_000
+#: The most characters of a value a finding quotes.
+SHOWN_CHARS = 40
+#: The most findings listed; the rest are counted.
+MAX_FINDINGS = 100
+#: Control characters content may not hold (RFC 5545 3.1 CONTROL, plus C1); tab is allowed.
+_CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 _PARAM_RE = re.compile(r'([A-Za-z0-9-]+)=("[^"]*"|[^;:]*)')
 
@@ -54,22 +75,52 @@ def _parse_dt(value: str, params: dict[str, str]) -> tuple[str, dt.datetime | dt
         return None
 
 
+def show(value: str) -> str:
+    """``value`` as a finding quotes it: at most :data:`SHOWN_CHARS` characters, control and
+    bidirectional characters escaped, in single quotes."""
+    cut = value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "..."
+    return f"'{printable(cut)}'"
+
+
+def _physical(raw_lines: list[bytes]) -> list[str]:
+    """Findings about the physical lines: line ends, controls, length, folds."""
+    problems: list[str] = []
+    for n, raw in enumerate(raw_lines, 1):
+        if b"\n" in raw:
+            problems.append(f"line {n}: bare LF inside the line; lines must end with CRLF")
+        if b"\r" in raw:
+            problems.append(f"line {n}: bare CR inside the line; lines must end with CRLF")
+        codes = sorted({ord(c) for c in _CONTROL_RE.findall(raw.decode("utf-8", "replace"))})
+        codes = [c for c in codes if c not in (0x0A, 0x0D)]  # reported above
+        if codes:
+            listed = ", ".join(f"U+{c:04X}" for c in codes[:5])
+            more = f" and {len(codes) - 5} more" if len(codes) > 5 else ""
+            problems.append(f"line {n}: control character {listed}{more} in content")
+        if len(raw) > 75:
+            problems.append(f"line {n}: {len(raw)} octets; at most 75 allowed")
+        if raw[:1] in (b" ", b"\t") and n > 1:
+            if len(raw) > 1 and 0x80 <= raw[1] <= 0xBF:
+                problems.append(f"line {n}: folded inside a UTF-8 sequence")
+            previous = raw_lines[n - 2]
+            trailing = len(previous) - len(previous.rstrip(b"\\"))
+            if trailing % 2 == 1:
+                problems.append(f"line {n}: folded inside a backslash escape")
+    return problems
+
+
 def lint(data: bytes, expected_events: int | None = None) -> list[str]:
     """Problems found in an iCalendar file's bytes; an empty list means it passes."""
-    problems: list[str] = []
     if not data:
         return ["file is empty"]
+    if b"\r\n" not in data and b"\n" in data:
+        # Every line would be one finding: say it once, and check no further.
+        return ["uses LF line ends; RFC 5545 requires CRLF"]
+    problems: list[str] = []
     raw_lines = data.split(b"\r\n")
     if raw_lines[-1] != b"":
         problems.append("file does not end with CRLF")
     raw_lines = raw_lines[:-1] if raw_lines[-1] == b"" else raw_lines
-    for n, raw in enumerate(raw_lines, 1):
-        if b"\n" in raw or b"\r" in raw:
-            problems.append(f"line {n}: bare LF or CR; lines must end with CRLF")
-        if len(raw) > 75:
-            problems.append(f"line {n}: {len(raw)} octets; at most 75 allowed")
-        if raw[:1] in (b" ", b"\t") and len(raw) > 1 and 0x80 <= raw[1] <= 0xBF:
-            problems.append(f"line {n}: folded inside a UTF-8 sequence")
+    problems.extend(_physical(raw_lines))
     # unfold
     logical: list[tuple[int, str]] = []
     for n, raw in enumerate(raw_lines, 1):
@@ -106,7 +157,10 @@ def lint(data: bytes, expected_events: int | None = None) -> list[str]:
             continue
         if name == "END":
             if not stack or stack[-1] != value.upper():
-                problems.append(f"line {n}: END:{value} does not close {stack[-1:] or 'nothing'}")
+                problems.append(
+                    f"line {n}: END:{show(value)} does not close "
+                    + (show(stack[-1]) if stack else "anything")
+                )
             else:
                 stack.pop()
             if value.upper() == "VEVENT" and event is not None:
@@ -117,7 +171,9 @@ def lint(data: bytes, expected_events: int | None = None) -> list[str]:
         if where == "VCALENDAR":
             counts[name] = counts.get(name, 0) + 1
             if name == "METHOD" and value.upper() != "PUBLISH":
-                problems.append(f"line {n}: METHOD:{value}; only PUBLISH (or none) is allowed")
+                problems.append(
+                    f"line {n}: METHOD:{show(value)}; only PUBLISH (or none) is allowed"
+                )
         if where == "VTIMEZONE" and name == "TZID":
             tzids_defined.add(value)
         if "TZID" in params:
@@ -125,16 +181,19 @@ def lint(data: bytes, expected_events: int | None = None) -> list[str]:
         if where == "VEVENT" and event is not None:
             event.setdefault(name, []).append((n, params, value))
     if stack:
-        problems.append(f"unclosed component(s): {', '.join(stack)}")
+        problems.append(f"unclosed component(s): {', '.join(show(c) for c in stack[:5])}")
     for prop in ("VERSION", "PRODID"):
         if counts.get(prop, 0) != 1:
             problems.append(f"{prop} appears {counts.get(prop, 0)} times; expected once")
     for tzid in sorted(tzids_used - tzids_defined):
-        problems.append(f"TZID {tzid!r} is used but no VTIMEZONE defines it")
+        problems.append(f"TZID {show(tzid)} is used but no VTIMEZONE defines it")
     if tz_after_event:
         problems.append("a VTIMEZONE comes after the first VEVENT")
     if expected_events is not None and events != expected_events:
         problems.append(f"{events} events; the plan has {expected_events}")
+    if len(problems) > MAX_FINDINGS:
+        more = len(problems) - MAX_FINDINGS
+        problems = [*problems[:MAX_FINDINGS], f"... and {more} more findings"]
     return problems
 
 
@@ -153,24 +212,24 @@ def _check_event(
     if len(event.get("UID", [])) == 1:
         uid = event["UID"][0][2]
         if uid in uids:
-            problems.append(f"{at}: UID {uid} repeats the event at line {uids[uid]}")
+            problems.append(f"{at}: UID {show(uid)} repeats the event at line {uids[uid]}")
         uids[uid] = first
     if len(event.get("DTSTAMP", [])) == 1:
         _, params, value = event["DTSTAMP"][0]
         parsed = _parse_dt(value, params)
         if parsed is None or parsed[0] != "UTC":
-            problems.append(f"{at}: DTSTAMP {value!r} must be a UTC date-time (…Z)")
+            problems.append(f"{at}: DTSTAMP {show(value)} must be a UTC date-time (ending in Z)")
     start = end = None
     if len(event.get("DTSTART", [])) == 1:
         _, params, value = event["DTSTART"][0]
         start = _parse_dt(value, params)
         if start is None:
-            problems.append(f"{at}: DTSTART {value!r} is not a valid date or date-time")
+            problems.append(f"{at}: DTSTART {show(value)} is not a valid date or date-time")
     if len(event.get("DTEND", [])) == 1:
         _, params, value = event["DTEND"][0]
         end = _parse_dt(value, params)
         if end is None:
-            problems.append(f"{at}: DTEND {value!r} is not a valid date or date-time")
+            problems.append(f"{at}: DTEND {show(value)} is not a valid date or date-time")
     elif "DTEND" in event:
         problems.append(f"{at}: DTEND appears more than once")
     for label, parsed in (("DTSTART", start), ("DTEND", end)):
