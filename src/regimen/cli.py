@@ -8,9 +8,10 @@ inside the commands that need them, so ``--help`` and ``--version`` start fast.
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,11 +34,23 @@ class RegimenGroup(click.Group):
     """A click group that turns every error into one line and a meaningful exit code."""
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from regimen import app
+
         kwargs["standalone_mode"] = False
+        with app.signals_raise():
+            self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from regimen import app
+
         try:
             rv = super().main(*args, **kwargs)
+        except app.Interrupted as exc:
+            # SIGINT, SIGTERM or SIGHUP: every temporary file is gone by now; one line.
+            detail = f"; {exc.detail}" if exc.detail else ""
+            _fail(f"interrupted by {exc.name}{detail}", code=exc.exit_code)
         except RegimenError as exc:
-            _fail(str(exc))
+            _fail(str(app.rename(exc, CLI_NAMES)))
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
             sys.exit(2)
@@ -52,6 +65,10 @@ class RegimenGroup(click.Group):
             _fail("aborted")
         except BrokenPipeError:
             sys.exit(1)
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise
+            _fail(f"{exc.filename or 'a path'}: file name too long")
         except RecursionError:
             _fail("input nested too deeply to read")
         except MemoryError:
@@ -67,6 +84,27 @@ class RegimenGroup(click.Group):
 
 #: Exit code for a bug in regimen itself (never for bad input, which is 2).
 INTERNAL_ERROR = 3
+
+#: The command line's words for the fields of :class:`regimen.app.Request`: every library
+#: error naming a field is translated here, once.
+CLI_NAMES = {
+    "start": "--start",
+    "course_start": "--course-start",
+    "start_dose": "--start-dose",
+    "ae_log": "--ae-log",
+    "cycles": "--cycles",
+    "holidays": "--holidays",
+    "treat_makeup_days": "--treat-makeup-days",
+    "as_of": "--as-of",
+    "generated_at": "--generated-at",
+    "time": "--time",
+    "tz": "--tz",
+    "reminder": "--reminder",
+    "with_drug_names": "--with-drug-names",
+    "plan_id": "--plan-id",
+    "format": "--format",
+    "output": "--output",
+}
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -103,6 +141,27 @@ def _opt(param: click.Parameter | None) -> str:
     return opts[0] if opts else (param.name or "value")
 
 
+_ASCII_INT_RE = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+
+
+class AsciiInt(click.types.IntParamType):
+    """click's INT, digits 0-9 only (int() also takes ``٣``, ``1_000``)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not _ASCII_INT_RE.fullmatch(value):
+            self.fail(f"{value!r} is not a valid {self.name}.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class AsciiIntRange(click.IntRange):
+    """click's IntRange, digits 0-9 only."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not _ASCII_INT_RE.fullmatch(value):
+            self.fail(f"{value!r} is not a valid {self.name}.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 DOSE_Q = QuantityType("DOSE")
 DURATION_Q = QuantityType("DURATION")
 RATE_Q = QuantityType("DOSE_RATE")
@@ -124,48 +183,14 @@ def _format_option(choices: Sequence[str]) -> Callable[[Callable[..., Any]], Cal
 
 
 def write_output(text: str, output: str | None, force: bool) -> None:
-    """Write to stdout, or to ``output`` whole or not at all, never clobbering without force.
-
-    The text goes to a temporary file in the target folder, which is then linked (no
-    ``--force``: fails if the target exists, atomically) or renamed (``--force``) into place.
-    """
+    """Write to stdout, or to ``output`` whole or not at all, never clobbering without force
+    (see :func:`regimen.app.write_file`: only a regular file is ever replaced)."""
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    target = Path(output)
-    where = f"--output {output}"
-    if target.is_dir():
-        raise InputError("is a directory", where=where)
-    if target.exists() and not force:
-        raise InputError("already exists; use --force to replace it", where=where)
-    folder = target.parent if str(target.parent) else Path()
-    if not folder.is_dir():
-        raise InputError(f"folder {str(folder)!r} does not exist", where=where)
-    import tempfile
+    from regimen import app
 
-    tmp_name: str | None = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(tmp_name, target)
-        else:
-            os.link(tmp_name, target)
-            os.unlink(tmp_name)
-        tmp_name = None
-    except FileExistsError:
-        raise InputError("already exists; use --force to replace it", where=where) from None
-    except PermissionError:
-        raise InputError("permission denied", where=where) from None
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), where=where) from None
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+    app.write_file(Path(output), text, replace=force, where=f"--output {output}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,8 +229,8 @@ def list_cmd(fmt: str) -> None:
 @click.argument("regimen")
 def show(regimen: str) -> None:
     """Show a regimen: its courses, dose levels, rules and sources."""
+    from regimen.app import load_regimen
     from regimen.export.describe import describe
-    from regimen.loading import load_regimen
 
     click.echo(describe(load_regimen(regimen)), nl=False)
 
@@ -218,7 +243,7 @@ def validate(paths: tuple[str, ...]) -> None:
     Exit 0 when all are valid, 1 when a declared figure does not match the arithmetic, 2 when
     a file cannot be loaded.
     """
-    from regimen.loading import load_regimen
+    from regimen.app import load_regimen
     from regimen.summary import check_declared
 
     mismatches = 0
@@ -362,7 +387,7 @@ def _time_correction(
 @click.option(
     "--dose-per-fraction", type=DOSE_Q, help="Solve the number of fractions of this size."
 )
-@click.option("--fractions", type=click.IntRange(1, 200), help="Solve the dose per fraction.")
+@click.option("--fractions", type=AsciiIntRange(1, 200), help="Solve the dose per fraction.")
 @click.option("--alpha-beta", type=DOSE_Q, required=True, help="alpha/beta ratio.")
 @_format_option(("text", "json"))
 def isoeffect(
@@ -422,7 +447,7 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--ae-log", "ae_log", metavar="PATH", help="Adverse-event log (CSV: date,term,grade)."
         ),
         click.option(
-            "--cycles", type=int, help="Number of cycles to lay out for every drug course."
+            "--cycles", type=AsciiInt(), help="Number of cycles to lay out for every drug course."
         ),
         click.option(
             "--holidays",
@@ -448,107 +473,48 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _pairs(values: Sequence[str], option: str) -> list[tuple[str, str]]:
-    out = []
-    for v in values:
-        key, sep, value = v.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise InputError(f"expected COURSE=VALUE, got {v!r}", where=option)
-        out.append((key.strip(), value.strip()))
-    return out
-
-
-def _plan(
+def _request(
     regimen: Any,
-    start: str | None,
-    course_starts: Sequence[str],
-    start_doses: Sequence[str],
-    ae_log: str | None,
-    cycles: int | None,
-    holidays_country: str | None,
-    treat_makeup_days: bool,
+    schedule: dict[str, Any],
+    fmt: str = "text",
+    render: Any = None,
+    plan_id: str = "",
 ) -> Any:
-    """Parse the scheduling options and build ``(plan, baseline)``; ``(None, None)`` without
-    --start. ``baseline`` is the same plan without the AE log (None when there is no log)."""
-    from regimen.loading import load_ae_log, parse_date
-    from regimen.schedule import build_plan
-    from regimen.units import AMOUNT, parse_quantity
+    """The scheduling options as an :class:`regimen.app.Request` (``None`` without --start);
+    errors name the request's fields, which :data:`CLI_NAMES` turns back into options."""
+    from regimen import app
 
-    if start is None:
+    if schedule["start"] is None:
         for name, given in (
-            ("--course-start", course_starts),
-            ("--start-dose", start_doses),
-            ("--ae-log", ae_log),
-            ("--cycles", cycles),
-            ("--holidays", holidays_country),
+            ("--course-start", schedule["course_starts"]),
+            ("--start-dose", schedule["start_doses"]),
+            ("--ae-log", schedule["ae_log"] is not None),
+            ("--cycles", schedule["cycles"] is not None),
+            ("--holidays", schedule["holidays_country"] is not None),
         ):
             if given:
                 raise InputError("needs --start", where=name)
-        return None, None
-    starts: dict[str, Any] = {}
-    for cid, value in _pairs(course_starts, "--course-start"):
-        _known_course(regimen, cid, "--course-start")
-        date = parse_date(value, f"--course-start {cid}")
-        if cid in starts:
-            raise InputError(
-                f"given twice ({starts[cid].isoformat()}, {date.isoformat()})",
-                where=f"--course-start {cid}",
-            )
-        starts[cid] = date
-    doses: dict[str, Any] = {}
-    for cid, value in _pairs(start_doses, "--start-dose"):
-        _known_course(regimen, cid, "--start-dose")
-        dose = parse_quantity(value, AMOUNT, f"--start-dose {cid}")
-        if cid in doses:
-            raise InputError("given twice", where=f"--start-dose {cid}")
-        doses[cid] = dose
-    begin = parse_date(start, "--start")
-    earliest = min([begin, *starts.values()])
-    events = load_ae_log(Path(ae_log), regimen, earliest) if ae_log else ()
-    options: dict[str, Any] = {
-        "course_starts": starts,
-        "start_doses": doses,
-        "cycles": cycles,
-        "holidays_country": holidays_country.upper() if holidays_country else None,
-        "treat_makeup_days": treat_makeup_days,
-    }
-    plan = build_plan(regimen, begin, adverse_events=events, **options)
-    baseline = build_plan(regimen, begin, **options) if events else None
-    return plan, baseline
-
-
-def _generated_at(value: str | None) -> Any:
-    """--generated-at, else SOURCE_DATE_EPOCH, else now (the only clock read: here)."""
-    import datetime as dt
-
-    if value is not None:
-        try:
-            stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(
-                f"expected an ISO date-time like 2022-05-16T08:00:00Z, got {value!r}",
-                where="--generated-at",
-            ) from None
-        if stamp.tzinfo is None:
-            raise InputError(
-                "needs a time zone (e.g. a trailing Z for UTC)", where="--generated-at"
-            )
-        return stamp
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        if not epoch.isdigit():
-            raise InputError(
-                f"must be whole seconds since 1970, got {epoch!r}", where="SOURCE_DATE_EPOCH"
-            )
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.now(tz=dt.UTC)
-
-
-def _known_course(regimen: Any, course_id: str, option: str) -> None:
-    try:
-        regimen.course(course_id)
-    except RegimenError as exc:
-        raise InputError(exc.what, where=option) from None
+        return None
+    starts = app.course_starts(regimen, schedule["course_starts"])
+    doses = app.start_doses(regimen, schedule["start_doses"])
+    begin = app.date_field(schedule["start"], "start")
+    ae_log = schedule["ae_log"]
+    if ae_log == "":
+        raise InputError("is empty; give the path of an AE log (CSV)", where="--ae-log")
+    return app.Request(
+        regimen=regimen,
+        start=begin,
+        fmt=fmt,
+        course_starts=starts,
+        start_doses=doses,
+        ae_log=Path(ae_log) if ae_log is not None else None,
+        ae_log_name=ae_log,
+        cycles=schedule["cycles"],
+        holidays=schedule["holidays_country"],
+        treat_makeup_days=schedule["treat_makeup_days"],
+        render=render if render is not None else app.RenderOptions(),
+        plan_id=plan_id,
+    )
 
 
 CALENDAR_FORMATS = tuple(export.CALENDAR_FORMATS)
@@ -568,7 +534,7 @@ BATCH_FORMATS = tuple(f for f in CALENDAR_FORMATS if f != "text")
 @click.option("--tz", "tz", metavar="AREA/CITY", help="ics: the time zone of --time.")
 @click.option("--reminder", metavar="HH:MM", help="ics: a reminder at this time on the day.")
 @click.option("--with-drug-names", is_flag=True, help="ics: put drug names in event titles.")
-@click.option("--plan-id", default="", help="ics: an id mixed into event UIDs.")
+@click.option("--plan-id", help="ics: an id mixed into event UIDs (never written out).")
 @click.option(
     "--generated-at", help="ics: DTSTAMP (ISO, UTC); default SOURCE_DATE_EPOCH, else now."
 )
@@ -593,14 +559,20 @@ def calendar(
     tz: str | None,
     reminder: str | None,
     with_drug_names: bool,
-    plan_id: str,
+    plan_id: str | None,
     generated_at: str | None,
     lang: str,
     large_print: bool,
 ) -> None:
-    """Lay a regimen on real dates: fractions, cycles (C1D1...), holds and decisions."""
-    from regimen.export import render_plan
-    from regimen.loading import load_regimen
+    """Lay a regimen on real dates: fractions, cycles (C1D1...), holds and decisions.
+
+    With -o, the file is written whole or not at all and gets the permissions of any new file
+    (0666 less your umask: 0644 with umask 022, 0600 with umask 077); an existing file is
+    replaced only with --force and only if it is a regular file (never a device or a pipe).
+    """
+    import dataclasses
+
+    from regimen import app
 
     if schedule["start"] is None:
         raise InputError("is required (YYYY-MM-DD)", where="--start")
@@ -608,58 +580,48 @@ def calendar(
         "--time": event_time,
         "--tz": tz,
         "--reminder": reminder,
-        "--with-drug-names": with_drug_names,
+        "--with-drug-names": with_drug_names or None,
         "--plan-id": plan_id,
     }
     if fmt != "ics":
         for name, given in ics_only.items():
-            if given:
+            if given is not None:
                 raise InputError("only applies with --format ics", where=name)
     ics_opts = None
     if fmt == "ics":
-        from regimen.export import ics
-
-        ics_opts = ics.options(
-            _generated_at(generated_at), event_time, tz, reminder, with_drug_names, plan_id
-        )
-    reg = load_regimen(regimen)
-    plan, baseline = _plan(reg, **schedule)
-    options: dict[str, Any] = {}
-    if fmt == "ics":
-        options = {"opts": ics_opts, "baseline": baseline}
-    elif fmt == "html":
-        options = {"lang": lang, "large_print": large_print}
-    elif large_print:
+        stamp = app.generation_time(generated_at, os.environ)
+        ics_opts = app.ics_options(stamp, event_time, tz, reminder, with_drug_names)
+    reg = app.load_regimen(regimen)
+    render = app.RenderOptions(lang=lang, large_print=large_print, ics=ics_opts)
+    request = _request(reg, schedule, fmt, render, plan_id or "")
+    built = app.build(request)
+    if fmt not in ("ics", "html") and large_print:
         raise InputError("only applies with --format html", where="--large-print")
-    when = _as_of(as_of, plan)
+    when = _as_of(as_of, built.plan)
     if when is not None:
         if fmt not in ("text", "json"):
             raise InputError("only applies with --format text or json", where="--as-of")
-        options = {"as_of": when}
-    text = render_plan(fmt, plan, **options)
+        request = dataclasses.replace(request, render=app.RenderOptions(as_of=when))
+    text = app.render(request, built)
     write_output(text, output, force)
 
 
 @cli.command("check-ics")
 @click.argument("path")
-@click.option("--events", "expected", type=int, help="Also require this many events.")
+@click.option("--events", "expected", type=AsciiInt(), help="Also require this many events.")
 def check_ics(path: str, expected: int | None) -> None:
     """Check an iCalendar file against RFC 5545 (the rules regimen's exporter keeps)."""
-    from regimen.icslint import lint
+    from regimen.files import printable, read_input
+    from regimen.icslint import MAX_ICS_BYTES, lint
 
-    p = Path(path)
-    if p.is_dir():
-        raise InputError("is a directory, not an iCalendar file", where=path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), where=path) from None
+    data = read_input(Path(path), "iCalendar file", MAX_ICS_BYTES)
     problems = lint(data, expected)
+    shown = printable(path)
     for problem in problems:
-        click.echo(f"{path}: {problem}", err=True)
+        click.echo(f"{shown}: {problem}", err=True)
     if problems:
         sys.exit(1)
-    click.echo(f"{path}: ok")
+    click.echo(f"{shown}: ok")
 
 
 @cli.command()
@@ -687,13 +649,14 @@ def dose(
     With --start the overall treatment time comes from the dated calendar; add --kickoff and
     --k or --dprolif for the time-corrected BED.
     """
+    from regimen import app
     from regimen.export import dose as dose_export
-    from regimen.loading import load_regimen
     from regimen.summary import dose_report
     from regimen.units import quantity
 
-    reg = load_regimen(regimen)
-    plan, _ = _plan(reg, **schedule)
+    reg = app.load_regimen(regimen)
+    request = _request(reg, schedule)
+    plan = app.build(request, with_baseline=False).plan if request is not None else None
     time = None
     if kickoff is not None or k is not None or dprolif is not None:
         if plan is None or not reg.radiotherapy:
@@ -701,6 +664,8 @@ def dose(
                 "the time correction needs --start and a radiotherapy course", where="--kickoff"
             )
         overall = plan.overall_time(reg.radiotherapy[0].id)
+        if overall is None:
+            raise InputError("the radiotherapy course has no fraction", where="--kickoff")
         time = _time_correction(quantity(overall, "d"), kickoff, k, dprolif)
     report = dose_report(
         reg, alpha_betas, plan, None, time, tumour_alpha_betas, _as_of(as_of, plan)
@@ -722,7 +687,7 @@ def dose(
 )
 @click.option(
     "--jobs",
-    type=click.IntRange(1, 64),
+    type=AsciiIntRange(1, 64),
     default=1,
     show_default=True,
     help="Processes to spread patients over.",
@@ -730,35 +695,84 @@ def dose(
 @click.option(
     "--generated-at", help="ics: DTSTAMP (ISO, UTC); default SOURCE_DATE_EPOCH, else now."
 )
-def batch(cohort: str, output_dir: str, fmt: str, jobs: int, generated_at: str | None) -> None:
+@click.option(
+    "--data-dir",
+    metavar="DIR",
+    help="Folder the cohort's ae_log and regimen paths are relative to and may not leave "
+    "(default: the cohort file's folder).",
+)
+def batch(
+    cohort: str,
+    output_dir: str,
+    fmt: str,
+    jobs: int,
+    generated_at: str | None,
+    data_dir: str | None,
+) -> None:
     """Calendars for a cohort: COHORT.csv has patient,regimen,start[,ae_log][,cycles][,start_dose].
 
-    Writes one file per patient (named from the sanitised patient key) and summary.csv into
-    --output-dir; a bad row is reported in the summary and does not stop the batch. Exits 1
-    when any row failed.
+    Writes one file per patient and then summary.csv into --output-dir; a bad row is reported
+    in the summary (and its file from an earlier run removed) and does not stop the batch.
+    Exits 1 when any row failed or the run was interrupted (then no summary.csv and no
+    temporary file is left), 2 for bad input (summary.csv not written), 3 for a bug.
+
+    Paths: ae_log and regimen file paths are relative to the cohort file's folder (or
+    --data-dir) and may not leave it: no '..', no symbolic link out, no absolute path (except
+    one into --data-dir). A cell holding a control character refuses the whole cohort.
+
+    File names: the patient key's letters and digits (any script), '-' and '_'; anything else
+    becomes '_'; at most 100 bytes. 'summary', Windows device names (CON, nul.txt, COM1...)
+    and keys beginning with '-' or '.' get the prefix 'patient-' (said in the summary's note
+    column). Two keys giving one file name (ignoring case): the later row is an error.
+
+    Permissions: 0666 less your umask, like any new file (umask 077 keeps them private).
     """
+    from regimen import app
     from regimen import batch as batch_mod
 
+    where = f"--output-dir {output_dir}"
+    try:
+        app.check_path_name(output_dir, "output")
+    except InputError as exc:
+        raise InputError(exc.what, where=where) from None
     out_dir = Path(output_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError("is not a folder", where=f"--output-dir {output_dir}")
+        raise InputError("is not a folder", where=where)
     rows = batch_mod.read_cohort(Path(cohort))
-    stamp = _generated_at(generated_at)
+    stamp = app.generation_time(generated_at, os.environ)
+    folder = Path(cohort).parent
+    if data_dir is not None:
+        try:
+            app.check_path_name(data_dir, "data_dir")
+        except InputError as exc:
+            raise InputError(exc.what, where=f"--data-dir {data_dir}") from None
+        folder = Path(data_dir)
+        if not folder.is_dir():
+            raise InputError("is not a folder", where=f"--data-dir {data_dir}")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc), where=f"--output-dir {output_dir}") from None
-    base = Path(cohort).parent
-    if sys.stderr.isatty():
-        with click.progressbar(length=len(rows), label="patients", file=sys.stderr) as bar:
-            outcomes = batch_mod.run_batch(rows, base, out_dir, fmt, stamp, jobs, bar.update)
-    else:
-        outcomes = batch_mod.run_batch(rows, base, out_dir, fmt, stamp, jobs)
+        raise InputError(exc.strerror or str(exc), where=where) from None
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=len(rows), label="patients", file=sys.stderr) as bar:
+                outcomes = batch_mod.run_batch(
+                    rows, folder, out_dir, fmt, stamp, jobs, bar.update, data_dir is not None
+                )
+        else:
+            outcomes = batch_mod.run_batch(
+                rows, folder, out_dir, fmt, stamp, jobs, None, data_dir is not None
+            )
+    except app.Interrupted as exc:
+        exc.detail = f"no {batch_mod.SUMMARY} written; the patient files written are complete"
+        raise
     failed = [o for o in outcomes if o.status != "ok"]
     click.echo(
         f"{len(outcomes) - len(failed)} of {len(outcomes)} patients written to {out_dir}; "
-        f"{len(failed)} failed (see {out_dir / 'summary.csv'})"
+        f"{len(failed)} failed (see {out_dir / batch_mod.SUMMARY})"
     )
+    if any(o.internal for o in outcomes):
+        sys.exit(INTERNAL_ERROR)
     if failed:
         sys.exit(1)
 
