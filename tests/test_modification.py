@@ -462,6 +462,7 @@ def test_a_grade_0_row_that_ends_no_hold_is_recorded_as_continue():
     s = replay(state_of(anlotinib()), ae(0, "hypertension", 0))
     (d,) = s.decisions
     assert (d.action, d.dose_before, d.dose_after, d.review) == ("continue", mg(12), mg(12), "")
+    assert (d.event, d.rule, d.source) == (ae(0, "hypertension", 0), None, None)
 
 
 def test_worse_bleeding_during_a_hold_discontinues_and_ends_the_hold():
@@ -581,6 +582,12 @@ def test_two_grade_3_rows_on_one_day_give_one_reduction():
     assert actions(s) == [(D0, "hold"), (D0, "hold"), (day(4), "continue hold"), (day(4), "resume")]
     assert s.dose == mg(10)
     assert s.decisions[2].event == ae(4, "HFSR", 1)
+    assert s.decisions[2].rule is anlotinib().rules[4]
+    assert (s.decisions[2].dose_before, s.decisions[2].dose_after) == (mg(12), None)
+    assert s.decisions[2].reason == (
+        "HFSR grade 1 on 2024-03-08: recovered to grade 1 or lower from HFSR grade 3 on "
+        "2024-03-04; the interruption ends with the last hold"
+    )
     assert s.decisions[3].event == ae(4, "diarrhoea", 0)
     assert s.decisions[3].reason == (
         f"diarrhoea grade 0 on 2024-03-08: recovered to grade 1 or lower after 4 d on hold; "
@@ -688,6 +695,7 @@ def test_several_reductions_on_one_date_are_one_step():
     assert actions(s) == [(D0, "reduce"), (D0, "continue")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after) == (mg(10), mg(10))
+    assert (d.event, d.rule) == (ae(0, "rash", 3), s.rules[0])
     assert d.reason.endswith("; already reduced on this date (one step per date)")
 
 
@@ -769,6 +777,14 @@ def test_a_reduce_row_during_a_hold_joins_it_and_resumes_one_level_lower():
     s = replay(custom_state(rash, reduce), ae(0, "rash", 3), ae(2, "hypertension", 3))
     assert s.holding and s.dose == mg(12) and s.resume_dose == mg(10)
     assert actions(s) == [(D0, "hold"), (day(2), "continue hold")]
+    d = s.decisions[-1]
+    assert (d.dose_before, d.dose_after) == (mg(12), None)
+    assert (d.event, d.rule) == (ae(2, "hypertension", 3), reduce)
+    assert d.reason == (
+        "hypertension grade 3 on 2024-03-06: Hypertension grade 3: reduce one dose level (source: "
+        "local policy [local]); during a hold: the drug resumes one level lower (one "
+        "interruption, one reduction)"
+    )
     replay(s, ae(3, "hypertension", 3), ae(5, "rash", 1))
     assert not s.holding and s.dose == mg(10)  # never two levels for one interruption
     assert actions(s)[-1] == (day(5), "resume")
@@ -790,6 +806,12 @@ def test_a_reduce_row_during_an_interruption_begun_at_the_lowest_level_discontin
     assert s.discontinued_on == day(2) and not s.holding
     d = s.decisions[-1]
     assert (d.action, d.dose_before, d.source) == ("discontinue", mg(8), OTHER)
+    assert (d.event, d.rule) == (ae(2, "hypertension", 3), reduce)
+    assert d.reason == (
+        "hypertension grade 3 on 2024-03-06: Hypertension grade 3: reduce one dose level (source: "
+        "local policy [local]); 8 mg is the lowest dose level: discontinue permanently if the "
+        "lowest dose is not tolerated (source: other [protocol])"
+    )
 
 
 def test_a_lower_hold_joining_an_interruption_begun_at_the_lowest_level_discontinues():
@@ -902,6 +924,18 @@ def test_a_recovery_row_on_the_date_a_later_row_discontinues_is_listed():
         ae(3, "HFSR", 1),
         ae(3, "hypertension", 4),
     ]
+    # the recovery row is recorded under the hold's rule; the hold stands until the stop
+    recovery = s.decisions[1]
+    assert (recovery.action, recovery.dose_before, recovery.dose_after) == (
+        "continue hold",
+        mg(12),
+        None,
+    )
+    assert recovery.rule is anlotinib().rules[4] and recovery.source.key == "local"
+    assert recovery.reason == (
+        "HFSR grade 1 on 2024-03-07: recovered to grade 1 or lower from HFSR grade 3 on "
+        "2024-03-04; the drug is discontinued the same day"
+    )
 
 
 def test_a_recovery_row_on_the_date_another_maximum_hold_runs_out_is_listed():
@@ -924,6 +958,7 @@ def test_before_the_first_dose_a_hold_rule_waits_then_starts_at_the_start_dose()
     assert s.holding and s.resume_dose == mg(12)  # nothing was given to reduce
     d = s.decisions[-1]
     assert (d.action, d.dose_before, d.dose_after, d.review) == ("hold", mg(12), None, "")
+    assert (d.event, d.rule) == (ae(0, "hypertension", 3), anlotinib().rules[4])
     assert d.reason == (
         f"hypertension grade 3 on 2024-03-04: {LOCAL_HOLD}; before the first dose of anlotinib: "
         "day 1 waits for recovery to grade 1 or lower; the course then starts at its start dose "
@@ -932,7 +967,13 @@ def test_before_the_first_dose_a_hold_rule_waits_then_starts_at_the_start_dose()
     replay(s, ae(3, "hypertension", 1))
     assert not s.holding and s.dose == mg(12) and s.active
     assert actions(s) == [(D0, "hold"), (day(3), "resume")]
-    assert s.decisions[-1].dose_after == mg(12)
+    resume = s.decisions[-1]
+    assert (resume.dose_before, resume.dose_after) == (mg(12), mg(12))
+    assert (resume.event, resume.rule) == (ae(3, "hypertension", 1), anlotinib().rules[4])
+    assert resume.reason == (
+        f"hypertension grade 1 on 2024-03-07: recovered to grade 1 or lower after 3 d on hold; "
+        f"{LOCAL_HOLD}; before the first dose: the course starts at its start dose"
+    )
 
 
 def test_before_the_first_dose_a_lower_hold_at_the_lowest_level_does_not_discontinue():
@@ -944,6 +985,13 @@ def test_before_the_first_dose_a_lower_hold_at_the_lowest_level_does_not_discont
 def test_before_the_first_dose_a_second_row_of_the_held_condition_keeps_waiting():
     s = replay(state_of(anlotinib(), started=False), ae(0, "bleeding", 2), ae(2, "epistaxis", 2))
     assert s.holding and actions(s) == [(D0, "hold"), (day(2), "continue hold")]
+    d = s.decisions[-1]
+    assert (d.dose_before, d.dose_after) == (mg(12), None)
+    assert (d.event, d.rule) == (ae(2, "epistaxis", 2), anlotinib().rules[1])
+    assert d.reason == (
+        f"epistaxis grade 2 on 2024-03-06: {BLEEDING_HOLD}; before the first dose of anlotinib: "
+        "day 1 still waits"
+    )
 
 
 def test_before_the_first_dose_a_discontinue_rule_means_not_started():
@@ -951,6 +999,7 @@ def test_before_the_first_dose_a_discontinue_rule_means_not_started():
     assert s.discontinued_on == D0 and not s.active
     (d,) = s.decisions
     assert (d.date, d.action, d.dose_after) == (D0, "discontinue", None)
+    assert (d.event, d.rule) == (ae(0, "hypertension", 4), anlotinib().rules[5])
     assert d.reason.endswith("; before the first dose of anlotinib: not started")
 
 
@@ -970,6 +1019,13 @@ def test_before_the_first_dose_grade_3_under_continue_or_reduce_waits_for_grade_
     assert s.holding and s.dose == mg(12)
     d = s.decisions[-1]
     assert (d.action, d.dose_after) == ("hold", None)
+    assert (d.event, d.rule) == (ae(0, "hypertension", 3), s.rules[0])
+    what = "continue" if action is Action.CONTINUE else "reduce one dose level"
+    assert d.reason == (
+        f"hypertension grade 3 on 2024-03-04: any adverse event grade 1-4: {what} (source: local "
+        "policy [local]); before the first dose of drug: a grade 3 event before the first dose; "
+        "day 1 waits for recovery to grade 1 or lower"
+    )
     assert d.review == (
         f"grade 3 before the first dose under a {action.value} rule: the rules do not say "
         "whether to start"
@@ -989,6 +1045,7 @@ def test_before_the_first_dose_grade_2_under_continue_or_reduce_changes_nothing(
     assert not s.holding and s.dose == mg(12)
     (d,) = s.decisions
     assert (d.action, d.dose_before, d.dose_after, d.review) == ("continue", mg(12), mg(12), "")
+    assert (d.event, d.rule) == (ae(0, "rash", 2), s.rules[0])
     assert d.reason.endswith(
         "before the first dose of drug: nothing was given to reduce; no change"
     )
@@ -1034,6 +1091,7 @@ def test_no_effect_records_a_row_that_cannot_change_the_plan():
     s.no_effect(ae(40, "rash", 3), "after the last cycle of anlotinib (ended 2024-04-13)")
     (d,) = s.decisions
     assert (d.date, d.action, d.dose_before, d.dose_after) == (day(40), "no effect", None, None)
+    assert (d.event, d.rule, d.source, d.review) == (ae(40, "rash", 3), None, None, "")
     assert d.reason == (
         "rash grade 3 on 2024-04-13: after the last cycle of anlotinib (ended 2024-04-13): no "
         "effect on the plan"
@@ -1100,3 +1158,101 @@ def test_waiting_records_the_cycle_and_the_open_holds():
     )
     bleeding = replay(state_of(anlotinib()), ae(0, "bleeding", 2))
     assert bleeding.hold_can_end  # the consensus hold ends after 14 d at the latest
+
+
+# ---------------------------------------------------------------------------------------------
+# DoseState: one interruption, one step (cases the mutation run showed were not pinned down)
+
+
+def test_a_reduce_row_and_two_lower_holds_on_one_date_resume_one_level_lower():
+    # docs/dose-modification.md, "One drug course" 2 and 3: rows on one date are simultaneous;
+    # the reduction and both holds are one interruption begun at 10 mg, so the drug resumes at
+    # 8 mg (one level lower, never two) when the last hold ends; 8 mg is then only the level
+    # it resumes at, so nothing discontinues.
+    reduce = Rule("Hypertension", 3, 3, Action.REDUCE, LOCAL)
+    rash = hold_rule("Rash maculo-papular", resume=Resume.LOWER)
+    diarrhoea = hold_rule("Diarrhea", resume=Resume.LOWER)
+    s = custom_state(reduce, rash, diarrhoea, level=1)
+    replay(s, ae(0, "hypertension", 3), ae(0, "rash", 3), ae(0, "diarrhoea", 3))
+    assert s.active and s.holding
+    assert actions(s) == [(D0, "reduce"), (D0, "hold"), (D0, "hold")]
+    replay(s, ae(3, "rash", 1), ae(5, "diarrhoea", 1))
+    assert s.active and not s.holding and s.dose == mg(8)
+    assert actions(s)[-2:] == [(day(3), "continue hold"), (day(5), "resume")]
+
+
+@pytest.mark.parametrize("level", [0, 1], ids=["from-12mg", "from-10mg"])
+def test_a_reduce_row_and_a_same_dose_hold_on_one_date_resume_one_level_lower(level):
+    # docs/dose-modification.md, "One drug course" 3: a hold and a reduce row of one date are
+    # one interruption; it resumes one level below the level in force when it began because a
+    # rule of the interruption said reduce (the hold rule alone says "same").
+    reduce = Rule("Hypertension", 3, 3, Action.REDUCE, LOCAL)
+    rash = hold_rule("Rash maculo-papular", resume=Resume.SAME)
+    s = custom_state(reduce, rash, level=level)
+    replay(s, ae(0, "hypertension", 3), ae(0, "rash", 3), ae(4, "rash", 1))
+    assert actions(s) == [(D0, "reduce"), (D0, "hold"), (day(4), "resume")]
+    assert s.active and not s.holding and s.dose == (mg(10), mg(8))[level]
+    resume = s.decisions[-1]
+    assert resume.dose_after == (mg(10), mg(8))[level]
+    # the resumption is one level below the level the interruption began at, and says so
+    assert resume.reason.endswith("; one level lower (one interruption: at most one level lower)")
+
+
+def test_the_resume_decision_comes_where_its_row_came_in_the_log():
+    # docs/dose-modification.md, "Nothing vanishes" (every row is a decision) with the log order
+    # kept: HFSR and diarrhoea grade 3 hold from day 0; on day 4 HFSR grade 1, diarrhoea grade 0
+    # (the last hold ends: resume) and hypertension grade 1 (any grade 1-2: continue).
+    rows = [ae(4, "HFSR", 1), ae(4, "diarrhoea", 0), ae(4, "hypertension", 1)]
+    s = replay(state_of(anlotinib()), ae(0, "HFSR", 3), ae(0, "diarrhoea", 3), *rows)
+    assert [d.event for d in s.decisions[2:]] == rows
+    assert [d.action for d in s.decisions[2:]] == ["continue hold", "resume", "continue"]
+    assert s.dose == mg(10)
+
+
+def test_a_same_dose_resume_does_not_claim_a_lower_level():
+    # docs/dose-modification.md, "One drug course" 3: a single hold whose rule says "same"
+    # resumes at the level it began at (12 mg); its reason names the recovery and the rule only.
+    rash = hold_rule("Rash maculo-papular", resume=Resume.SAME)
+    s = replay(custom_state(rash), ae(0, "rash", 3), ae(4, "rash", 1))
+    d = s.decisions[-1]
+    assert (d.date, d.action, d.dose_before, d.dose_after) == (day(4), "resume", mg(12), mg(12))
+    assert (d.event, d.rule) == (ae(4, "rash", 1), rash)
+    assert d.reason == (
+        "rash grade 1 on 2024-03-08: recovered to grade 1 or lower after 4 d on hold; Rash "
+        "maculo-papular grade 3: hold until grade 1 or lower, then resume at the same dose "
+        "(source: local policy [local])"
+    )
+
+
+def test_two_same_dose_holds_ending_on_one_date_are_one_interruption():
+    # docs/dose-modification.md, "One drug course" 3: overlapping holds are one interruption;
+    # both rules say "same", so the drug resumes at 12 mg when the last ends (day 4, 4 d after
+    # the first hold began), and the reason says the holds were one interruption.
+    rash = hold_rule("Rash maculo-papular", resume=Resume.SAME)
+    diarrhoea = hold_rule("Diarrhea", resume=Resume.SAME)
+    s = custom_state(rash, diarrhoea)
+    replay(s, ae(0, "rash", 3), ae(1, "diarrhoea", 3), ae(4, "rash", 1), ae(4, "diarrhoea", 1))
+    assert actions(s) == [
+        (D0, "hold"),
+        (day(1), "hold"),
+        (day(4), "continue hold"),
+        (day(4), "resume"),
+    ]
+    d = s.decisions[-1]
+    assert (d.dose_before, d.dose_after, d.rule) == (mg(12), mg(12), diarrhoea)
+    assert d.reason == (
+        "diarrhoea grade 1 on 2024-03-08: recovered to grade 1 or lower after 4 d on hold; "
+        "Diarrhea grade 3: hold until grade 1 or lower, then resume at the same dose (source: "
+        "local policy [local]) (one interruption: at most one level lower)"
+    )
+
+
+def test_before_the_first_dose_a_continue_row_during_a_hold_gives_no_dose():
+    # docs/dose-modification.md, "Before the first dose": a continue row of grade 2 or lower
+    # changes nothing; day 1 still waits for the bleeding hold, so no dose is in force ("Status":
+    # none while on hold).
+    s = replay(state_of(anlotinib(), started=False), ae(0, "bleeding", 2), ae(2, "rash", 1))
+    assert s.holding and s.active
+    d = s.decisions[-1]
+    assert (d.date, d.dose_before, d.dose_after) == (day(2), mg(12), None)
+    assert (d.event, d.rule) == (ae(2, "rash", 1), anlotinib().rules[3])

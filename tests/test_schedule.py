@@ -39,6 +39,8 @@ from regimen.schedule import (
     MIN_DATE,
     Cycle,
     DayKind,
+    DayState,
+    Event,
     Plan,
     Status,
     TreatmentDayCalendar,
@@ -382,6 +384,8 @@ def test_hold_mid_cycle_then_recovery_after_planned_day_1_delays_the_next_cycle(
     assert [e.date for e in cycle_2] == [day(24 + n) for n in range(14)]
     assert {e.dose for e in cycle_2} == {mg(10)}  # resumed one level lower
     assert plan.final_dose == {"anlotinib": mg(10)}
+    # a moved day 1, not a waiting one (the log shows the recovery): no waiting date
+    assert plan.outcomes["anlotinib"].waiting_from is None
     # day states and status: a held dosing day, a rest day on hold, the days day 1 waits
     held_day = plan.day_state("anlotinib", day(9))
     assert (held_day.kind, held_day.event, held_day.cycle, held_day.day) == (
@@ -437,6 +441,9 @@ def test_hold_that_nothing_in_the_log_can_end_stops_the_plan_waiting():
     assert plan.outcomes["anlotinib"].open_hold == (
         "HFSR grade 3 since 2024-03-13, until grade 1 or lower"
     )
+    # the waiting decision's date: the planned cycle 2 day 1 (Mon 25 March)
+    assert plan.outcomes["anlotinib"].waiting_from == day(21)
+    assert plan.outcomes["anlotinib"].course == "anlotinib"
     assert max(plan.held_dates["anlotinib"]) == day(21)
     # docs/dose-modification.md, "Cycles" and "Status": days of a held or waiting course read
     # "on hold"; a day 1 that waits for recovery is ``waiting``
@@ -536,6 +543,11 @@ def test_ae_rows_during_radiotherapy_count_for_the_drug_that_follows():
         (day(21), "resume"),
         (day(21), "delay"),
     ]
+    # docs/dose-modification.md, "Cycles": the hold in force on the planned day 1 moves it
+    assert plan.decisions[2].reason == (
+        "cycle 1 day 1 moved from 2024-03-21 to 2024-03-25: on hold on the planned day 1 "
+        "(bleeding grade 2 since 2024-03-14, until grade 1 or lower)"
+    )
     # held dates start at the course's first day (Thu 21 March), not during radiotherapy
     assert sorted(plan.held_dates["anlotinib"]) == [day(n) for n in range(17, 21)]
     assert plan.day_state("anlotinib", day(12)).kind is DayKind.NOT_STARTED
@@ -631,6 +643,10 @@ def test_a_row_naming_a_radiotherapy_course_is_recorded_for_review_and_touches_n
         None,
     )
     assert d.event == rows[0] and plan.needs_review == (d,)
+    assert d.reason == (
+        "radiation dermatitis grade 3 on 2024-03-06 (line 2): recorded against radiotherapy; "
+        "regimen changes no radiotherapy automatically"
+    )
     assert d.review == (
         "radiation dermatitis grade 3 during radiotherapy: no rule changes radiotherapy"
     )
@@ -856,3 +872,159 @@ def test_dose_changes_flag_the_first_dose_at_a_new_level():
     # fraction events carry doses too (cGy), but only drug doses are compared
     lms = build_plan(bundled("lms-rt-anlotinib"), dt.date(2022, 5, 16), cycles=1)
     assert lms.dose_changes() == frozenset()
+
+
+# ---------------------------------------------------------------------------------------------
+# Day states and status, field by field (docs/dose-modification.md, "Cycles" and "Status")
+
+
+def test_day_states_name_the_course_the_date_and_the_cycle_day():
+    # HFSR grade 3 on C1D10 (Wed 13 March) holds; recovery on Thu 28 March moves C2D1 there
+    # from Mon 25 March. Cycle 1: 4-24 March (doses 4-17 March, held from 13 March); cycle 2:
+    # 28 March - 17 April (doses 28 March - 10 April at 10 mg).
+    plan = build_plan(
+        bundled("anlotinib-sts"),
+        MON,
+        cycles=2,
+        adverse_events=[ae(day(9), "HFSR", 3), ae(day(24), "HFSR", 1)],
+    )
+    a = "anlotinib"
+    c1d4 = Event(day(3), a, "dose", mg(12), "C1D4", cycle=1, day=4)
+    assert plan.day_state(a, day(3)) == DayState(a, day(3), DayKind.DOSE, c1d4, 1, 4)
+    assert plan.day_state(a, day(16)) == DayState(a, day(16), DayKind.REST_ON_HOLD, cycle=1, day=17)
+    assert plan.day_state(a, day(22)) == DayState(a, day(22), DayKind.WAITING)
+    assert plan.day_state(a, day(40)) == DayState(a, day(40), DayKind.REST, cycle=2, day=17)
+    assert plan.day_state(a, day(60)) == DayState(a, day(60), DayKind.ENDED)
+    # asked twice (the second answer comes from the per-course index), the same answer
+    assert plan.day_state(a, day(3)) == DayState(a, day(3), DayKind.DOSE, c1d4, 1, 4)
+    # stopped on Wed 6 March at the lowest level: "stopped" from that day, with the date
+    stopped = build_plan(
+        bundled("anlotinib-sts"),
+        MON,
+        cycles=2,
+        start_doses={a: mg(8)},
+        adverse_events=[ae(day(2), "HFSR", 3)],
+    )
+    assert stopped.day_state(a, day(3)) == DayState(a, day(3), DayKind.STOPPED, since=day(2))
+    # lms-rt-anlotinib: anlotinib starts Thu 21 March, after the radiotherapy
+    lms = build_plan(bundled("lms-rt-anlotinib"), MON, cycles=1)
+    assert lms.day_state(a, day(12)) == DayState(a, day(12), DayKind.NOT_STARTED)
+
+
+def test_a_course_with_a_fixed_number_of_cycles_is_completed_on_the_last_day_of_its_last():
+    # docs/dose-modification.md, "Status": ``completed`` once the last cycle of a course with a
+    # fixed number of cycles has ended, else ``active``. Three 14-day cycles from Mon 4 March:
+    # cycle 3 runs Mon 1 - Sun 14 April (days 28-41); its last day is the day it ends (the
+    # date "after the course ended" counts from, see Cycle.end).
+    plan = build_plan(Regimen("r", "R", (continue_only_drug(cycles=3),)), MON)
+    status = {n: plan.status("drug", day(n)) for n in (20, 28, 30, 37, 39, 40, 41, 42, 60)}
+    assert status == {
+        20: Status.ACTIVE,  # cycle 2 day 7
+        28: Status.ACTIVE,  # cycle 3 day 1
+        30: Status.ACTIVE,
+        37: Status.ACTIVE,  # cycle 3 day 10, a rest day
+        39: Status.ACTIVE,
+        40: Status.ACTIVE,  # cycle 3 day 13
+        41: Status.COMPLETED,  # cycle 3 day 14, its last day
+        42: Status.COMPLETED,
+        60: Status.COMPLETED,
+    }
+
+
+def test_an_open_ended_course_is_never_completed():
+    # docs/dose-modification.md, "Status": ``completed`` is only for a course with a fixed
+    # number of cycles; anlotinib-sts is open-ended: after its laid-out cycle it is ``active``.
+    plan = build_plan(bundled("anlotinib-sts"), MON, cycles=1)
+    assert plan.day_state("anlotinib", day(30)).kind is DayKind.ENDED
+    assert plan.status("anlotinib", day(30)) is Status.ACTIVE
+
+
+# ---------------------------------------------------------------------------------------------
+# Placement overrides, radiotherapy-only logs, horizons and holiday estimates
+
+
+def test_course_start_override_of_a_course_that_follows_nothing():
+    # The module docstring: ``course_starts`` overrides any start rule, also the first course's.
+    plan = build_plan(bundled("anlotinib-sts"), MON, cycles=1, course_starts={"anlotinib": day(3)})
+    assert plan.course_first == {"anlotinib": day(3)} and plan.warnings == ()
+    assert dates(plan, "anlotinib", "dose")[0] == day(3)
+
+
+def test_course_start_override_on_the_last_treatment_day_of_the_course_it_follows_warns():
+    # lms-rt-anlotinib: the last boost fraction is Wed 20 March; a start on that day overlaps
+    # it ("on or before"), a start the day after does not.
+    lms = bundled("lms-rt-anlotinib")
+    same_day = build_plan(lms, MON, cycles=1, course_starts={"anlotinib": day(16)})
+    assert same_day.warnings == (
+        "--course-start anlotinib=2024-03-20 is on or before the last treatment day of "
+        "radiotherapy (2024-03-20): the regimen gives them one after the other, this plan "
+        "overlaps them",
+    )
+    assert build_plan(lms, MON, cycles=1, course_starts={"anlotinib": day(17)}).warnings == ()
+
+
+def test_a_row_without_a_course_in_a_radiotherapy_only_regimen_is_recorded_for_review():
+    # docs/dose-modification.md, "Nothing vanishes" and "One drug course": with no drug course
+    # to apply to, the row is recorded against the radiotherapy and listed for review.
+    plan = build_plan(
+        bundled("pelvic-postop-rt"), MON, adverse_events=[ae(day(2), "radiation dermatitis", 2)]
+    )
+    (d,) = plan.decisions
+    assert (d.date, d.course, d.action, d.dose_after) == (day(2), "radiotherapy", "recorded", None)
+    assert plan.needs_review == (d,)
+    assert d.reason == (
+        "radiation dermatitis grade 2 on 2024-03-06: recorded against radiotherapy; regimen "
+        "changes no radiotherapy automatically"
+    )
+
+
+def test_rows_after_the_horizon_extend_a_fixed_course_up_to_its_own_number_of_cycles():
+    # docs/dose-modification.md, "Nothing vanishes": --cycles 2 for a 3-cycle course; a row on
+    # Wed 3 April (day 30, cycle 3 day 3) extends the plan to its third and last cycle.
+    regimen = Regimen("r", "R", (continue_only_drug(cycles=3),))
+    plan = build_plan(regimen, MON, cycles=2, adverse_events=[ae(day(30), "hypertension", 2)])
+    assert plan.cycles_planned == {"drug": 3} and len(plan.cycles) == 3
+    assert plan.notes == ("drug: the AE log runs to 2024-04-03: 3 cycles laid out instead of 2",)
+    assert [(d.date, d.action) for d in plan.decisions] == [(day(30), "continue")]
+
+
+def test_a_row_after_the_last_of_three_cycles_names_the_day_the_course_ended():
+    # Three 14-day cycles from Mon 4 March end Sun 14 April; a row on Tue 23 April has no effect.
+    regimen = Regimen("r", "R", (continue_only_drug(cycles=3),))
+    plan = build_plan(regimen, MON, adverse_events=[ae(day(50), "hypertension", 2)])
+    (d,) = plan.decisions
+    assert d.reason == (
+        "hypertension grade 2 on 2024-04-23: after the last cycle of drug (ended 2024-04-14): "
+        "no effect on the plan"
+    )
+
+
+def test_holiday_estimates_are_flagged_only_beyond_the_confirmed_year_and_name_each_year():
+    pelvic = bundled("pelvic-postop-rt")
+    confirmed = TreatmentDayCalendar("CN").confirmed_until()
+    assert confirmed is not None
+    # fractions in the last confirmed year (and in 2024) use announced holidays: no warning
+    assert build_plan(pelvic, dt.date(confirmed, 3, 2), holidays_country="CN").warnings == ()
+    assert build_plan(pelvic, dt.date(2024, 9, 23), holidays_country="CN").warnings == ()
+    # 28 fractions from Tue 1 December 2150 run into January 2151: both years are estimates
+    (estimate,) = build_plan(pelvic, dt.date(2150, 12, 1), holidays_country="CN").warnings
+    assert estimate.endswith(
+        "so radiotherapy dates in 2150, 2151 use estimated holidays: confirm them when the "
+        "official calendar is published"
+    )
+
+
+def test_make_up_working_days_of_another_country_are_treated_without_a_warning():
+    # Hungary's 2024 working-day arrangement: Saturday 3 August is worked in exchange for
+    # Monday 19 August. From Mon 29 July, with --treat-makeup-days, that Saturday is a treatment
+    # day, and the option has an effect, so there is no "no effect" warning; 2024 is an
+    # announced year, so no estimate warning either.
+    plan = build_plan(
+        bundled("pelvic-postop-rt"),
+        dt.date(2024, 7, 29),
+        holidays_country="HU",
+        treat_makeup_days=True,
+    )
+    fractions = dates(plan, "radiotherapy", "fraction")
+    assert dt.date(2024, 8, 3) in fractions and dt.date(2024, 8, 19) not in fractions
+    assert plan.warnings == ()

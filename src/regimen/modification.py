@@ -388,7 +388,6 @@ class DoseState:
         self._decide(date, DecisionKind.DISCONTINUE, None, reason, event, rule, source=source)
         self.discontinued_on = date
         self.holds.clear()
-        self._interrupted_at = None
 
     def _lowest(self, why: str, level: int | None = None) -> str:
         dose = self.levels[self.level if level is None else level]
@@ -683,9 +682,6 @@ class DoseState:
             base = self._interrupted_at if self._interrupted_at is not None else self.level
             before = self.dose
             if self._resume_lower:
-                if base + 1 >= len(self.levels):  # pragma: no cover - stopped when the hold began
-                    self._discontinue(date, self._lowest(why, base), event, hold.rule)
-                    return
                 self.level = base + 1
                 why += "; one level lower"
             if len(recovered) > 1 or self._resume_lower:
@@ -693,7 +689,6 @@ class DoseState:
             self._decide(date, DecisionKind.RESUME, self.dose, why, event, hold.rule, before=before)
         self.decisions.insert(at, self.decisions.pop())
         self._interrupted_at = None
-        self._resume_lower = False
 
     # -- used by the calendar engine ----------------------------------------------------------
 

@@ -234,8 +234,6 @@ class Plan:
             return DayState(course_id, date, DayKind.NOT_STARTED)
         if date in outcome.held or (date > outcome.walked_to and outcome.open_hold):
             return DayState(course_id, date, DayKind.WAITING)
-        if outcome.waiting_from is not None and date >= outcome.waiting_from:
-            return DayState(course_id, date, DayKind.WAITING)
         return DayState(course_id, date, DayKind.ENDED)
 
     def status(self, course_id: str, as_of: dt.date) -> Status:
@@ -754,7 +752,7 @@ def _drug(
         state.settle(deadline)
     for row in pending:
         if state.active:
-            end = cycles[-1].end(course.cycle_length).isoformat() if cycles else "-"
+            end = cycles[-1].end(course.cycle_length).isoformat()
             state.no_effect(row, f"after the last cycle of {course.id} (ended {end})")
         else:
             state.apply(row)
@@ -768,7 +766,7 @@ def _drug(
         discontinued_on=state.discontinued_on,
         final_dose=state.resume_dose,
         held=frozenset(held),
-        open_hold=state.hold_text() if state.active and state.holding else "",
+        open_hold=state.hold_text(),
         waiting_from=waiting_from,
     )
     return events, cycles, state, outcome
