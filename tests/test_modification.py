@@ -1256,3 +1256,8 @@ def test_before_the_first_dose_a_continue_row_during_a_hold_gives_no_dose():
     d = s.decisions[-1]
     assert (d.date, d.dose_before, d.dose_after) == (day(2), mg(12), None)
     assert (d.event, d.rule) == (ae(2, "rash", 1), anlotinib().rules[3])
+    # Rule 1 ("Continue"): during a hold the row is recorded as 'continue hold'.
+    assert d.kind is DecisionKind.CONTINUE_HOLD
+    assert d.reason.endswith(
+        "day 1 still waits (bleeding grade 2 since 2024-03-04, until grade 1 or lower)"
+    )

@@ -1028,3 +1028,85 @@ def test_make_up_working_days_of_another_country_are_treated_without_a_warning()
     fractions = dates(plan, "radiotherapy", "fraction")
     assert dt.date(2024, 8, 3) in fractions and dt.date(2024, 8, 19) not in fractions
     assert plan.warnings == ()
+
+
+# --- a maximum hold still open after a fixed course's last cycle ------------------------------
+# docs/dose-modification.md, "Maximum hold": a hold with a maximum runs out on hold start + D
+# days "as the log stands", also past the laid-out cycles; a recovery row dated on or before
+# that day ends it; a later row changes nothing. Course: 10 -> 5 mg, days 1-7 of 14, 2 cycles
+# from Monday 2024-03-04, so cycle 2 runs 2024-03-18 to 2024-03-31. Epistaxis grade 2 on
+# 2024-03-20 (C2D3) holds until grade 1 or lower, at most 14 d: the deadline is 2024-04-03.
+
+
+def _fixed_course_with_max_hold() -> Regimen:
+    drug = DrugCourse(
+        id="drug",
+        drug="drug",
+        route="oral",
+        frequency="once daily",
+        dose_levels=(quantity(10, "mg"), quantity(5, "mg")),
+        dosing_days=range(1, 8),
+        cycle_length=14,
+        cycles=2,
+        rules=(
+            Rule(
+                "bleeding",
+                2,
+                2,
+                Action.HOLD,
+                LOCAL,
+                until_grade=1,
+                resume=Resume.LOWER,
+                max_hold_days=14,
+            ),
+            Rule(ANY, 0, 2, Action.CONTINUE, LOCAL),
+        ),
+    )
+    return Regimen("r", "R", (drug,))
+
+
+def _row(date: dt.date, term: str, grade: int) -> AdverseEvent:
+    return AdverseEvent(date, term, grade, resolve(term))
+
+
+EPISTAXIS_C2D3 = _row(dt.date(2024, 3, 20), "epistaxis", 2)
+
+
+def _actions(rows: list[AdverseEvent]) -> tuple[dict[str, dt.date], list[tuple[str, str]]]:
+    plan = build_plan(_fixed_course_with_max_hold(), MON, adverse_events=rows)
+    return dict(plan.discontinued), [(d.date.isoformat(), d.action) for d in plan.decisions]
+
+
+def test_regression_max_hold_runs_out_after_the_last_cycle_even_with_a_later_row() -> None:
+    # Before the fix an unrelated row on 2024-05-01 left the hold open for ever.
+    stopped, actions = _actions([EPISTAXIS_C2D3, _row(dt.date(2024, 5, 1), "fatigue", 1)])
+    assert stopped == {"drug": dt.date(2024, 4, 3)}
+    assert actions == [
+        ("2024-03-20", "hold"),
+        ("2024-04-03", "discontinue"),
+        ("2024-05-01", "no effect"),
+    ]
+
+
+def test_max_hold_after_the_last_cycle_without_later_rows() -> None:
+    stopped, actions = _actions([EPISTAXIS_C2D3])
+    assert stopped == {"drug": dt.date(2024, 4, 3)}
+    assert actions == [("2024-03-20", "hold"), ("2024-04-03", "discontinue")]
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 4, 2), dt.date(2024, 4, 3)], ids=["d13", "d14"])
+def test_regression_recovery_after_the_last_cycle_ends_the_hold(day: dt.date) -> None:
+    # Before the fix a recovery row after the last cycle was "no effect" and the hold ran out.
+    stopped, actions = _actions([EPISTAXIS_C2D3, _row(day, "epistaxis", 1)])
+    assert stopped == {}
+    assert actions == [("2024-03-20", "hold"), (day.isoformat(), "resume")]
+
+
+def test_recovery_the_day_after_the_max_hold_comes_too_late() -> None:
+    stopped, actions = _actions([EPISTAXIS_C2D3, _row(dt.date(2024, 4, 4), "epistaxis", 1)])
+    assert stopped == {"drug": dt.date(2024, 4, 3)}
+    assert actions == [
+        ("2024-03-20", "hold"),
+        ("2024-04-03", "discontinue"),
+        ("2024-04-04", "no effect"),
+    ]

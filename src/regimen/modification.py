@@ -510,10 +510,22 @@ class DoseState:
                 ),
             )
             return
+        if self.holding:
+            # Rule 1: a row that changes nothing during a hold is recorded as 'continue hold'.
+            self._decide(
+                date,
+                DecisionKind.CONTINUE_HOLD,
+                None,
+                f"{prefix}: nothing was given to reduce; day 1 still waits "
+                f"({self.hold_text()})",
+                event,
+                rule,
+            )
+            return
         self._decide(
             date,
             DecisionKind.CONTINUE,
-            None if self.holding else self.dose,
+            self.dose,
             f"{prefix}: nothing was given to reduce; no change",
             event,
             rule,

@@ -746,16 +746,27 @@ def _drug(
             day = 1
             cycle += 1
             planned_day1 = date
-    deadline = state.hold_deadline if state.active and not pending else None
+    # Rows after the course's last cycle. A hold still open at the end goes on: a row can end
+    # it (recovery) or run into it, and a maximum hold runs out on its own date, before any
+    # later row and whether or not later rows exist. Other rows change nothing.
+    while pending:
+        today = pending[0].date
+        deadline = state.hold_deadline if state.active else None
+        if deadline is not None and deadline < today:
+            state.settle(deadline)
+        if state.active and not state.holding:
+            ended = cycles[-1].end(course.cycle_length)
+            why = f"after the last cycle of {course.id} (ended {ended.isoformat()})"
+            while pending and pending[0].date == today:
+                state.no_effect(pending.popleft(), why)
+            continue
+        while pending and pending[0].date == today:
+            state.apply(pending.popleft())
+        state.settle(today)
+    deadline = state.hold_deadline if state.active else None
     if deadline is not None:
-        # A maximum hold still running when the laid-out plan ends runs out all the same.
+        # A maximum hold still running when the log ends runs out all the same.
         state.settle(deadline)
-    for row in pending:
-        if state.active:
-            end = cycles[-1].end(course.cycle_length).isoformat()
-            state.no_effect(row, f"after the last cycle of {course.id} (ended {end})")
-        else:
-            state.apply(row)
     outcome = DrugOutcome(
         course=course.id,
         start_dose=course.dose_levels[level],
