@@ -1,4 +1,8 @@
-"""Shared test helpers."""
+"""Fixtures and options shared by every test module.
+
+Shared helper functions live in :mod:`tests.helpers`; ``one_error_line`` is re-exported here
+for modules that still import it from ``tests.conftest``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from regimen.cli import cli
+from tests.helpers import one_error_line
+
+__all__ = ["one_error_line"]
 
 
 @pytest.fixture
@@ -19,16 +26,6 @@ def run() -> object:
         return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return _run
-
-
-def one_error_line(result: Result) -> str:
-    """Assert the run failed with exit 2 and exactly one stderr line; return that line."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

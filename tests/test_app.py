@@ -9,7 +9,7 @@ import pytest
 
 from regimen import app
 from regimen.errors import InputError
-from tests.conftest import one_error_line
+from tests.helpers import one_error_line
 
 CAL = ["calendar", "anlotinib-sts", "--start", "2022-01-03", "--cycles", "1"]
 ICS = [*CAL, "--format", "ics"]

@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import one_error_line
-
-LOG = (
-    "date,term,grade\n2022-01-10,hand-foot skin reaction,3\n2022-01-14,hand-foot skin reaction,1\n"
-)
+from tests.helpers import README_AE_LOG, one_error_line
 
 
 def _cohort(tmp_path: Path, n_good: int, bad: int) -> Path:
-    (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
+    (tmp_path / "log.csv").write_text(README_AE_LOG, encoding="utf-8")
     rows = ["patient,regimen,start,ae_log,cycles,start_dose"]
     rows += [f"P{i:04d},lms-rt-anlotinib,2022-05-16,,2," for i in range(n_good)]
     rows.append("../../etc/x,anlotinib-sts,2022-01-03,log.csv,3,")
@@ -263,7 +259,7 @@ def test_regression_batch_file_that_is_not_an_ae_log_is_not_quoted(run, tmp_path
 def test_batch_data_dir_is_where_cohort_paths_live(run, tmp_path) -> None:
     data = tmp_path / "data"
     (data / "logs").mkdir(parents=True)
-    (data / "logs" / "p1.csv").write_text(LOG, encoding="utf-8")
+    (data / "logs" / "p1.csv").write_text(README_AE_LOG, encoding="utf-8")
     elsewhere = tmp_path / "cohorts"
     elsewhere.mkdir()
     cohort = _write_cohort(
@@ -405,7 +401,7 @@ def test_batch_collision_never_removes_the_first_rows_file(run, tmp_path) -> Non
 def test_regression_batch_events_column_counts_the_events_in_the_file(
     run, tmp_path, fmt: str, expected: int | None
 ) -> None:
-    (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
+    (tmp_path / "log.csv").write_text(README_AE_LOG, encoding="utf-8")
     cohort = _write_cohort(tmp_path, ["P1,anlotinib-sts,2022-01-03,log.csv,3,"])
     out = tmp_path / "out"
     assert _batch(run, cohort, out, "--format", fmt).exit_code == 0
@@ -419,7 +415,7 @@ def test_regression_batch_events_column_counts_the_events_in_the_file(
 def test_regression_batch_events_counts_a_discontinued_plans_file(run, tmp_path) -> None:
     # 8 mg and a grade 3 HFSR on 2022-01-10: discontinued that day after 7 doses; the ics file
     # holds more than those 7 events (a stop event, the cancelled rest of the baseline)
-    (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
+    (tmp_path / "log.csv").write_text(README_AE_LOG, encoding="utf-8")
     cohort = _write_cohort(tmp_path, ["P1,anlotinib-sts,2022-01-03,log.csv,2,8mg"])
     out = tmp_path / "out"
     assert _batch(run, cohort, out).exit_code == 0

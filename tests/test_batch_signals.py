@@ -21,18 +21,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import README_AE_LOG
+
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 
 ROWS = 150
-LOG = (
-    "date,term,grade\n2022-01-10,hand-foot skin reaction,3\n2022-01-14,hand-foot skin reaction,1\n"
-)
 
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cohort")
-    (folder / "log.csv").write_text(LOG, encoding="utf-8")
+    (folder / "log.csv").write_text(README_AE_LOG, encoding="utf-8")
     rows = [f"P{i:03d},anlotinib-sts,2022-01-03,log.csv,40," for i in range(ROWS)]
     path = folder / "cohort.csv"
     path.write_text(

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.conftest import one_error_line
+from tests.helpers import one_error_line
 
 
 def test_bed_json_seed_schedule(run) -> None:

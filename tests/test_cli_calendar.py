@@ -16,11 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import one_error_line
-
-HFSR_LOG = (
-    "date,term,grade\n2022-01-10,hand-foot skin reaction,3\n2022-01-14,hand-foot skin reaction,1\n"
-)
+from tests.helpers import README_AE_LOG, one_error_line
 
 
 def _json(run, *argv: str) -> dict:
@@ -122,7 +118,7 @@ def test_course_start_overrides(run) -> None:
 
 def test_ae_log_hold_and_reduce(run, tmp_path: Path) -> None:
     log = tmp_path / "log.csv"
-    log.write_text(HFSR_LOG, encoding="utf-8")
+    log.write_text(README_AE_LOG, encoding="utf-8")
     argv = ["anlotinib-sts", "--start", "2022-01-03", "--cycles", "3", "--ae-log", str(log)]
     data = _json(run, "calendar", *argv, "--format", "json")
     by_date = {e["date"]: e for e in data["events"]}
@@ -173,7 +169,7 @@ def test_rdi_is_against_the_protocol_dose_whatever_the_start_dose(run) -> None:
 
 def test_reduction_at_lowest_level_discontinues_with_label_reason(run, tmp_path: Path) -> None:
     log = tmp_path / "log.csv"
-    log.write_text(HFSR_LOG, encoding="utf-8")
+    log.write_text(README_AE_LOG, encoding="utf-8")
     r = run(
         "calendar",
         "anlotinib-sts",

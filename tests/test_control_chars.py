@@ -14,8 +14,7 @@ import re
 import pytest
 
 from regimen.loading import _bundled_folder
-
-from .conftest import one_error_line
+from tests.helpers import one_error_line
 
 #: (TOML line prefix in lms-rt-anlotinib.toml, the key path the message must name)
 FIELDS = [

@@ -398,7 +398,7 @@ def test_input_text_stays_escaped(run, tmp_path):
 
 
 def test_regimen_file_chinese_texts_are_checked_like_the_english(run, tmp_path):
-    from tests.conftest import one_error_line
+    from tests.helpers import one_error_line
 
     bundled = Path(__file__).parents[1] / "regimens" / "anlotinib-sts.toml"
     text = bundled.read_text(encoding="utf-8")

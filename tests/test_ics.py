@@ -11,10 +11,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -26,9 +22,16 @@ from regimen.export.ics import content_line
 from regimen.files import MAX_INPUT_BYTES
 from regimen.icslint import MAX_ICS_BYTES, lint
 from regimen.loading import bundled_ids, load_regimen
-from tests.conftest import one_error_line
+from tests.helpers import (
+    ICS_STAMP,
+    khal_config,
+    khal_import,
+    khal_list,
+    one_error_line,
+    read_back,
+)
 
-STAMP = "2022-05-01T00:00:00Z"
+STAMP = ICS_STAMP
 HFSR_CYCLE3 = (
     "date,term,grade\n2022-07-18,hand-foot skin reaction,3\n2022-07-20,hand-foot skin reaction,1\n"
 )
@@ -82,25 +85,6 @@ def expected_dates(run, argv: list[str], log: Path | None) -> list[str]:
     return sorted(dates + list(withdrawn.values()))
 
 
-def read_back(data: bytes) -> dict[str, list[str]]:
-    """Start dates of the VEVENTs as icalendar, ical and recurring-ical-events read them."""
-    import icalendar
-    import recurring_ical_events
-    from ical.calendar_stream import IcsCalendarStream
-
-    def day(value: object) -> str:
-        return str(value.date() if isinstance(value, dt.datetime) else value)
-
-    cal = icalendar.Calendar.from_ical(data)
-    strict = IcsCalendarStream.calendar_from_ics(data.decode())
-    expanded = recurring_ical_events.of(cal).between(dt.date(2000, 1, 1), dt.date(2100, 1, 1))
-    return {
-        "icalendar": sorted(day(e["DTSTART"].dt) for e in cal.walk("VEVENT")),
-        "ical": sorted(day(e.dtstart) for e in strict.events),
-        "recurring-ical-events": sorted(day(e["DTSTART"].dt) for e in expanded),
-    }
-
-
 def _vevent_blocks(data: bytes) -> list[str]:
     text = data.decode().replace("\r\n ", "")
     return text.split("BEGIN:VEVENT")[1:]
@@ -112,50 +96,6 @@ def _prop(block: str, name: str) -> str:
             value = line.split(":", 1)[1]
             return value.replace("\\,", ",").replace("\\;", ";").replace("\\n", "\n")
     raise AssertionError(f"{name} missing")
-
-
-# --- khal: a real calendar client, with a throw-away configuration ----------------------------
-
-
-def khal_config(tmp_path: Path, calendars: Sequence[str]) -> list[str]:
-    """``[khal, -c, conf]`` for a configuration with one vdir calendar per name (UTC)."""
-    khal = shutil.which("khal") or str(Path(sys.executable).parent / "khal")
-    if not Path(khal).exists():
-        pytest.skip("khal is not installed (pip install khal)")
-    sections = ""
-    for name in calendars:
-        (tmp_path / "vdir" / name).mkdir(parents=True)
-        sections += f"[[{name}]]\npath = {tmp_path / 'vdir' / name}\ntype = calendar\n"
-    config = tmp_path / "khal.conf"
-    config.write_text(
-        f"[calendars]\n{sections}"
-        "[locale]\ntimeformat = %H:%M\ndateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\n"
-        "datetimeformat = %Y-%m-%d %H:%M\nlongdatetimeformat = %Y-%m-%d %H:%M\n"
-        "local_timezone = UTC\ndefault_timezone = UTC\n"
-        f"[default]\ndefault_calendar = {calendars[0]}\n"
-        f"[sqlite]\npath = {tmp_path / 'khal.db'}\n",
-        encoding="utf-8",
-    )
-    return [khal, "-c", str(config)]
-
-
-def khal_import(base: list[str], path: Path, calendar: str) -> None:
-    """``khal import --batch`` (an event whose UID is already there is replaced)."""
-    subprocess.run(  # noqa: S603
-        [*base, "import", "--batch", "-a", calendar, str(path)], check=True, timeout=120
-    )
-
-
-def khal_list(base: list[str], first: str, last: str, fmt: str) -> list[str]:
-    """``khal list`` of every calendar, one line per event (no day headings)."""
-    listed = subprocess.run(  # noqa: S603
-        [*base, "list", first, last, "--format", fmt, "--day-format", ""],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout.split("\n")
-    return [x for x in listed if x.strip()]
 
 
 # --- every bundled regimen, every variant -----------------------------------------------------

@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.test_ics import STAMP, khal_config, khal_import, khal_list, read_back
+from tests.helpers import ICS_STAMP as STAMP
+from tests.helpers import khal_config, khal_import, khal_list, read_back
 
 PLAN = ["anlotinib-sts", "--start", "2022-01-03", "--cycles", "2"]
 HEADER = "date,term,grade\n"

@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from functools import cache
 
 import pytest
 
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError
-from regimen.loading import load_regimen
 from regimen.modification import (
     MAX_GRADE,
     Action,
@@ -42,11 +40,9 @@ from regimen.modification import (
 )
 from regimen.sources import Source, SourceKind
 from regimen.terms import ANY, RuleTarget, ctcae_terms, resolve
-from regimen.units import quantity
+from tests.helpers import LOCAL, MON, ae, bundled_drug, day, mg
 
-LOCAL = Source("local", SourceKind.LOCAL, "Local department policy", title="local policy")
 OTHER = Source("other", SourceKind.PROTOCOL, "A study protocol")  # no title: short() uses key
-D0 = dt.date(2024, 3, 4)
 
 BLEEDING_HOLD = (
     "bleeding (any CTCAE bleeding term) grade 2: hold until grade 1 or lower, then resume one "
@@ -66,38 +62,18 @@ LABEL_STOP = (
 )
 
 
-def day(n: int) -> dt.date:
-    return D0 + dt.timedelta(days=n)
-
-
-def mg(value: float):
-    return quantity(value, "mg")
-
-
-@cache
 def anlotinib() -> DrugCourse:
-    course = load_regimen("anlotinib-sts").course("anlotinib")
-    assert isinstance(course, DrugCourse)
-    return course
+    return bundled_drug("anlotinib-sts", "anlotinib")
 
 
-@cache
 def pembrolizumab() -> DrugCourse:
-    course = load_regimen("anlotinib-pembrolizumab").course("pembrolizumab")
-    assert isinstance(course, DrugCourse)
-    return course
+    return bundled_drug("anlotinib-pembrolizumab", "pembrolizumab")
 
 
 def pembrolizumab_local_hold() -> Rule:
     """Pembrolizumab's local rule for events its label table does not list: grade 3 hold."""
     (rule,) = [r for r in pembrolizumab().rules if r.target.kind == ANY and r.action is Action.HOLD]
     return rule
-
-
-def ae(n: int, term: str, grade: int) -> AdverseEvent:
-    resolved = resolve(term)
-    assert resolved is not None, term
-    return AdverseEvent(day(n), term, grade, resolved)
 
 
 def state_of(course: DrugCourse, level: int = 0, *, started: bool = True) -> DoseState:
@@ -299,7 +275,7 @@ def test_ae_describe():
 
 @pytest.mark.parametrize("kind", list(DecisionKind))
 def test_a_decision_action_is_its_kind_as_a_word(kind):
-    decision = Decision(D0, "drug", kind, None, None, "why")
+    decision = Decision(MON, "drug", kind, None, None, "why")
     assert decision.action == kind.value
     assert decision.review == "" and decision.event is None
 
@@ -376,7 +352,7 @@ def test_bleeding_grade_1_continues_at_the_same_dose():
     s = replay(state_of(anlotinib()), ae(0, "gum bleeding", 1))
     (d,) = s.decisions
     assert (d.date, d.course, d.action, d.kind) == (
-        D0,
+        MON,
         "anlotinib",
         "continue",
         DecisionKind.CONTINUE,
@@ -409,20 +385,20 @@ def test_bleeding_grade_2_holds_then_resumes_one_level_lower_on_the_recovery_row
         f"bleeding grade 1 on 2024-03-09: recovered to grade 1 or lower after 5 d on hold; "
         f"{BLEEDING_HOLD}; one level lower (one interruption: at most one level lower)"
     )
-    assert actions(s) == [(D0, "hold"), (day(5), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(5), "resume")]
 
 
 def test_a_bleed_held_under_the_bleeding_rule_ends_with_any_bleeding_row():
     # docs/dose-modification.md, "One drug course" 3: the same condition is the rule's group
     s = replay(state_of(anlotinib()), ae(0, "haemoptysis", 2), ae(4, "haematuria", 1))
-    assert actions(s) == [(D0, "hold"), (day(4), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(4), "resume")]
     assert s.dose == mg(10) and not s.holding
 
 
 def test_an_any_hold_ends_only_with_a_row_of_its_own_term():
     # docs/dose-modification.md, "One drug course" 3: for an ``any`` rule, the row's CTCAE term
     s = replay(state_of(anlotinib()), ae(0, "HFSR", 3), ae(2, "rash", 1))
-    assert s.holding and actions(s) == [(D0, "hold"), (day(2), "continue hold")]
+    assert s.holding and actions(s) == [(MON, "hold"), (day(2), "continue hold")]
     replay(s, ae(4, "hand-foot skin reaction", 1))  # a synonym of the held term
     assert not s.holding and s.dose == mg(10)
     assert actions(s)[-1] == (day(4), "resume")
@@ -449,7 +425,7 @@ def test_recovery_must_be_of_the_held_term():
     s = replay(state_of(anlotinib()), ae(0, "bleeding", 2), ae(2, "hypertension", 0))
     # new rule: nothing vanishes; a grade 0 row that ends no hold is recorded, during a hold as
     # continue hold (docs/dose-modification.md, "Nothing vanishes"; "One drug course" 1)
-    assert s.holding and actions(s) == [(D0, "hold"), (day(2), "continue hold")]
+    assert s.holding and actions(s) == [(MON, "hold"), (day(2), "continue hold")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after, d.rule, d.review) == (mg(12), None, None, "")
     assert d.reason == (
@@ -479,7 +455,7 @@ def test_worse_bleeding_during_a_hold_discontinues_and_ends_the_hold():
     # (docs/dose-modification.md, "Nothing vanishes")
     replay(s, ae(4, "bleeding", 1))
     s.settle(day(30))
-    assert actions(s) == [(D0, "hold"), (day(3), "discontinue"), (day(4), "no effect")]
+    assert actions(s) == [(MON, "hold"), (day(3), "discontinue"), (day(4), "no effect")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after, d.rule, d.source, d.review) == (None, None, None, None, "")
     assert d.event == ae(4, "bleeding", 1)
@@ -517,7 +493,7 @@ def test_max_hold_discontinues_on_hold_start_plus_14_days():
 def test_recovery_row_on_the_last_day_of_the_max_hold_still_counts():
     s = replay(state_of(anlotinib()), ae(0, "bleeding", 2), ae(14, "bleeding", 1))
     assert s.active and s.dose == mg(10)
-    assert actions(s) == [(D0, "hold"), (day(14), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(14), "resume")]
 
 
 def test_a_hold_without_max_hold_never_ends_by_itself():
@@ -534,14 +510,14 @@ def test_a_resume_lower_hold_at_the_lowest_level_discontinues_on_the_ae_date_cit
     s = replay(state_of(anlotinib(), level=2), ae(0, "hand-foot skin reaction", 3))
     # new rule: a hold whose rule says resume lower that fires at the lowest level discontinues
     # the drug on the AE date; no hold starts (docs/dose-modification.md, "One drug course" 3)
-    assert s.discontinued_on == D0 and not s.holding
+    assert s.discontinued_on == MON and not s.holding
     (d,) = s.decisions
-    assert (d.date, d.action, d.dose_before, d.dose_after) == (D0, "discontinue", mg(8), None)
+    assert (d.date, d.action, d.dose_before, d.dose_after) == (MON, "discontinue", mg(8), None)
     assert d.rule is anlotinib().rules[4] and d.event == ae(0, "hand-foot skin reaction", 3)
     assert d.source.key == "label"  # the label, not the local rule, says to stop
     assert d.reason == f"hand-foot skin reaction grade 3 on 2024-03-04: {LOCAL_HOLD}; {LABEL_STOP}"
     replay(s, ae(7, "HFSR", 1))
-    assert actions(s) == [(D0, "discontinue"), (day(7), "no effect")]
+    assert actions(s) == [(MON, "discontinue"), (day(7), "no effect")]
 
 
 def test_two_overlapping_holds_are_one_interruption_and_one_level_lower():
@@ -550,7 +526,7 @@ def test_two_overlapping_holds_are_one_interruption_and_one_level_lower():
     # new rule: overlapping holds are one interruption; the drug resumes only when the last
     # ends, at most one level lower (docs/dose-modification.md, "One drug course" 3)
     assert s.holding and s.dose == mg(12) and s.resume_dose == mg(10)
-    assert actions(s) == [(D0, "hold"), (day(1), "hold"), (day(3), "continue hold")]
+    assert actions(s) == [(MON, "hold"), (day(1), "hold"), (day(3), "continue hold")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after) == (mg(12), None)
     assert d.event == ae(3, "bleeding", 1) and d.rule is anlotinib().rules[1]
@@ -579,7 +555,12 @@ def test_two_grade_3_rows_on_one_day_give_one_reduction():
         ae(4, "diarrhoea", 0),
     )
     # every row is recorded, in log order: the first recovery leaves the interruption to the last
-    assert actions(s) == [(D0, "hold"), (D0, "hold"), (day(4), "continue hold"), (day(4), "resume")]
+    assert actions(s) == [
+        (MON, "hold"),
+        (MON, "hold"),
+        (day(4), "continue hold"),
+        (day(4), "resume"),
+    ]
     assert s.dose == mg(10)
     assert s.decisions[2].event == ae(4, "HFSR", 1)
     assert s.decisions[2].rule is anlotinib().rules[4]
@@ -618,7 +599,7 @@ def test_two_same_dose_holds_record_one_resume_when_the_last_recovers():
     # new rule: the first recovery is recorded (continue hold: the hold stands), nothing vanishes
     # (docs/dose-modification.md, "One drug course" 3 and "Nothing vanishes")
     assert s.holding
-    assert actions(s) == [(D0, "hold"), (day(1), "hold"), (day(4), "continue hold")]
+    assert actions(s) == [(MON, "hold"), (day(1), "hold"), (day(4), "continue hold")]
     assert {d.rule for d in s.decisions} == {pembrolizumab_local_hold()}
     replay(s, ae(6, "rash", 0))
     assert not s.holding and s.dose == mg(100)
@@ -629,7 +610,7 @@ def test_two_same_dose_holds_record_one_resume_when_the_last_recovers():
 def test_a_repeated_same_dose_hold_is_a_continue_hold_and_resumes_at_the_same_dose():
     s = custom_state(hold_rule("Rash maculo-papular", resume=Resume.SAME))
     replay(s, ae(0, "rash", 3), ae(2, "rash", 3), ae(4, "rash", 1))
-    assert actions(s) == [(D0, "hold"), (day(2), "continue hold"), (day(4), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(2), "continue hold"), (day(4), "resume")]
     assert s.dose == mg(12)
 
 
@@ -641,20 +622,20 @@ def test_two_max_holds_expiring_together_discontinue_once():
     s.apply(ae(0, "rash", 3))
     for n in range(8):
         s.settle(day(n))
-    assert actions(s) == [(D0, "hold"), (D0, "hold"), (day(7), "discontinue")]
+    assert actions(s) == [(MON, "hold"), (MON, "hold"), (day(7), "discontinue")]
 
 
 def test_grade_4_discontinues_citing_the_rule():
     s = replay(state_of(anlotinib()), ae(0, "hypertension", 4))
     d = s.decisions[-1]
-    assert (d.action, d.source.key, s.discontinued_on) == ("discontinue", "local", D0)
+    assert (d.action, d.source.key, s.discontinued_on) == ("discontinue", "local", MON)
     assert d.rule is anlotinib().rules[5]
 
 
 def test_grade_5_is_covered_by_the_rules_as_written():
     # docs/dose-modification.md, "One drug course" 5
     s = replay(state_of(anlotinib()), ae(0, "hypertension", 5))
-    assert actions(s) == [(D0, "discontinue")] and s.decisions[0].rule is anlotinib().rules[5]
+    assert actions(s) == [(MON, "discontinue")] and s.decisions[0].rule is anlotinib().rules[5]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -667,7 +648,7 @@ def test_reduce_steps_down_one_level_then_stops_below_the_lowest():
     assert s.dose == mg(8) and s.active
     rule = s.rules[0]
     assert [(d.date, d.action, d.dose_before, d.dose_after, d.rule) for d in s.decisions] == [
-        (D0, "reduce", mg(12), mg(10), rule),
+        (MON, "reduce", mg(12), mg(10), rule),
         (day(1), "reduce", mg(10), mg(8), rule),
     ]
     assert [d.event for d in s.decisions] == [ae(0, "hypertension", 3), ae(1, "HTN", 3)]
@@ -692,7 +673,7 @@ def test_several_reductions_on_one_date_are_one_step():
     s = custom_state(Rule(ANY, 3, 3, Action.REDUCE, LOCAL))
     replay(s, ae(0, "hypertension", 3), ae(0, "rash", 3))
     assert s.dose == mg(10) and s.active
-    assert actions(s) == [(D0, "reduce"), (D0, "continue")]
+    assert actions(s) == [(MON, "reduce"), (MON, "continue")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after) == (mg(10), mg(10))
     assert (d.event, d.rule) == (ae(0, "rash", 3), s.rules[0])
@@ -709,7 +690,7 @@ def test_without_a_label_source_the_rule_is_cited_at_the_lowest_level():
     s = custom_state(Rule("Hypertension", 3, 3, Action.REDUCE, LOCAL), levels=(5,))
     replay(s, ae(0, "hypertension", 3))
     d = s.decisions[-1]
-    assert d.source is LOCAL and s.discontinued_on == D0
+    assert d.source is LOCAL and s.discontinued_on == MON
     assert d.reason == (
         "hypertension grade 3 on 2024-03-04: Hypertension grade 3: reduce one dose level "
         "(source: local policy [local]); 5 mg is the lowest dose level"
@@ -722,8 +703,8 @@ def test_resume_lower_at_the_lowest_level_without_a_label_cites_the_rule():
     d = s.decisions[0]
     # new rule: discontinued on the AE date, not on the recovery date
     # (docs/dose-modification.md, "One drug course" 3)
-    assert (d.action, d.source, s.discontinued_on) == ("discontinue", LOCAL, D0)
-    assert actions(s) == [(D0, "discontinue"), (day(2), "no effect")]
+    assert (d.action, d.source, s.discontinued_on) == ("discontinue", LOCAL, MON)
+    assert actions(s) == [(MON, "discontinue"), (day(2), "no effect")]
 
 
 def test_hold_until_grade_0_needs_full_resolution():
@@ -734,7 +715,7 @@ def test_hold_until_grade_0_needs_full_resolution():
     assert not s.holding and s.dose == mg(12)
     # new rule: the grade 1 row no rule covers is a ``no rule`` decision needing review
     # (docs/dose-modification.md, "Nothing vanishes")
-    assert actions(s) == [(D0, "hold"), (day(3), "no rule"), (day(5), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(3), "no rule"), (day(5), "resume")]
     d = s.decisions[1]
     assert (d.dose_before, d.dose_after) == (mg(12), None)
     assert d.review == "no rule in this regimen covers Rash maculo-papular grade 1"
@@ -746,7 +727,7 @@ def test_an_event_without_a_rule_is_a_no_rule_decision_that_needs_review():
     assert s.active and s.dose == mg(12) and not s.holding
     # new rule: nothing vanishes; a row no rule covers is a ``no rule`` decision, dose unchanged,
     # needing clinician review (docs/dose-modification.md, "Nothing vanishes")
-    assert actions(s) == [(D0, "no rule"), (day(1), "no rule")]
+    assert actions(s) == [(MON, "no rule"), (day(1), "no rule")]
     first, second = s.decisions
     assert (first.dose_before, first.dose_after, first.rule, first.source) == (
         mg(12),
@@ -776,7 +757,7 @@ def test_a_reduce_row_during_a_hold_joins_it_and_resumes_one_level_lower():
     reduce = Rule("Hypertension", 3, 3, Action.REDUCE, LOCAL)
     s = replay(custom_state(rash, reduce), ae(0, "rash", 3), ae(2, "hypertension", 3))
     assert s.holding and s.dose == mg(12) and s.resume_dose == mg(10)
-    assert actions(s) == [(D0, "hold"), (day(2), "continue hold")]
+    assert actions(s) == [(MON, "hold"), (day(2), "continue hold")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after) == (mg(12), None)
     assert (d.event, d.rule) == (ae(2, "hypertension", 3), reduce)
@@ -794,7 +775,7 @@ def test_a_lower_hold_joining_a_same_dose_hold_of_the_same_condition_resumes_low
     same = hold_rule("Rash maculo-papular", grades=(2, 2), resume=Resume.SAME)
     lower = hold_rule("Rash maculo-papular", grades=(3, 3), resume=Resume.LOWER)
     s = replay(custom_state(same, lower), ae(0, "rash", 2), ae(2, "rash", 3), ae(5, "rash", 1))
-    assert actions(s) == [(D0, "hold"), (day(2), "continue hold"), (day(5), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(2), "continue hold"), (day(5), "resume")]
     assert s.dose == mg(10)
 
 
@@ -819,7 +800,7 @@ def test_a_lower_hold_joining_an_interruption_begun_at_the_lowest_level_disconti
     lower = hold_rule("Diarrhea", resume=Resume.LOWER)
     s = replay(custom_state(same, lower, level=2), ae(0, "rash", 3), ae(2, "diarrhoea", 3))
     assert s.discontinued_on == day(2)
-    assert actions(s) == [(D0, "hold"), (day(2), "discontinue")]
+    assert actions(s) == [(MON, "hold"), (day(2), "discontinue")]
 
 
 @pytest.mark.parametrize(
@@ -966,7 +947,7 @@ def test_before_the_first_dose_a_hold_rule_waits_then_starts_at_the_start_dose()
     )
     replay(s, ae(3, "hypertension", 1))
     assert not s.holding and s.dose == mg(12) and s.active
-    assert actions(s) == [(D0, "hold"), (day(3), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(3), "resume")]
     resume = s.decisions[-1]
     assert (resume.dose_before, resume.dose_after) == (mg(12), mg(12))
     assert (resume.event, resume.rule) == (ae(3, "hypertension", 1), anlotinib().rules[4])
@@ -979,12 +960,12 @@ def test_before_the_first_dose_a_hold_rule_waits_then_starts_at_the_start_dose()
 def test_before_the_first_dose_a_lower_hold_at_the_lowest_level_does_not_discontinue():
     s = replay(state_of(anlotinib(), level=2, started=False), ae(0, "HFSR", 3), ae(3, "HFSR", 1))
     assert s.active and s.dose == mg(8)
-    assert actions(s) == [(D0, "hold"), (day(3), "resume")]
+    assert actions(s) == [(MON, "hold"), (day(3), "resume")]
 
 
 def test_before_the_first_dose_a_second_row_of_the_held_condition_keeps_waiting():
     s = replay(state_of(anlotinib(), started=False), ae(0, "bleeding", 2), ae(2, "epistaxis", 2))
-    assert s.holding and actions(s) == [(D0, "hold"), (day(2), "continue hold")]
+    assert s.holding and actions(s) == [(MON, "hold"), (day(2), "continue hold")]
     d = s.decisions[-1]
     assert (d.dose_before, d.dose_after) == (mg(12), None)
     assert (d.event, d.rule) == (ae(2, "epistaxis", 2), anlotinib().rules[1])
@@ -996,9 +977,9 @@ def test_before_the_first_dose_a_second_row_of_the_held_condition_keeps_waiting(
 
 def test_before_the_first_dose_a_discontinue_rule_means_not_started():
     s = replay(state_of(anlotinib(), started=False), ae(0, "hypertension", 4))
-    assert s.discontinued_on == D0 and not s.active
+    assert s.discontinued_on == MON and not s.active
     (d,) = s.decisions
-    assert (d.date, d.action, d.dose_after) == (D0, "discontinue", None)
+    assert (d.date, d.action, d.dose_after) == (MON, "discontinue", None)
     assert (d.event, d.rule) == (ae(0, "hypertension", 4), anlotinib().rules[5])
     assert d.reason.endswith("; before the first dose of anlotinib: not started")
 
@@ -1009,7 +990,7 @@ def test_before_the_first_dose_the_max_hold_applies_from_the_ae_date():
     for n in range(1, 15):
         s.settle(day(n))
     assert s.discontinued_on == day(14)
-    assert actions(s) == [(D0, "hold"), (day(14), "discontinue")]
+    assert actions(s) == [(MON, "hold"), (day(14), "discontinue")]
 
 
 @pytest.mark.parametrize("action", [Action.CONTINUE, Action.REDUCE])
@@ -1175,7 +1156,7 @@ def test_a_reduce_row_and_two_lower_holds_on_one_date_resume_one_level_lower():
     s = custom_state(reduce, rash, diarrhoea, level=1)
     replay(s, ae(0, "hypertension", 3), ae(0, "rash", 3), ae(0, "diarrhoea", 3))
     assert s.active and s.holding
-    assert actions(s) == [(D0, "reduce"), (D0, "hold"), (D0, "hold")]
+    assert actions(s) == [(MON, "reduce"), (MON, "hold"), (MON, "hold")]
     replay(s, ae(3, "rash", 1), ae(5, "diarrhoea", 1))
     assert s.active and not s.holding and s.dose == mg(8)
     assert actions(s)[-2:] == [(day(3), "continue hold"), (day(5), "resume")]
@@ -1190,7 +1171,7 @@ def test_a_reduce_row_and_a_same_dose_hold_on_one_date_resume_one_level_lower(le
     rash = hold_rule("Rash maculo-papular", resume=Resume.SAME)
     s = custom_state(reduce, rash, level=level)
     replay(s, ae(0, "hypertension", 3), ae(0, "rash", 3), ae(4, "rash", 1))
-    assert actions(s) == [(D0, "reduce"), (D0, "hold"), (day(4), "resume")]
+    assert actions(s) == [(MON, "reduce"), (MON, "hold"), (day(4), "resume")]
     assert s.active and not s.holding and s.dose == (mg(10), mg(8))[level]
     resume = s.decisions[-1]
     assert resume.dose_after == (mg(10), mg(8))[level]
@@ -1233,7 +1214,7 @@ def test_two_same_dose_holds_ending_on_one_date_are_one_interruption():
     s = custom_state(rash, diarrhoea)
     replay(s, ae(0, "rash", 3), ae(1, "diarrhoea", 3), ae(4, "rash", 1), ae(4, "diarrhoea", 1))
     assert actions(s) == [
-        (D0, "hold"),
+        (MON, "hold"),
         (day(1), "hold"),
         (day(4), "continue hold"),
         (day(4), "resume"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import one_error_line
+from tests.helpers import one_error_line
 
 ARGV = ["calendar", "anlotinib-sts", "--start", "2022-01-03", "--cycles", "2"]
 

@@ -24,13 +24,12 @@ See docs/testing.md for the mutation score these tests reach.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
 import pytest
 
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError, UnitError
-from regimen.loading import load_regimen, parse_ae_log
+from regimen.loading import parse_ae_log
 from regimen.model import Regimen, StartRule
 from regimen.modification import Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
@@ -46,39 +45,15 @@ from regimen.schedule import (
     TreatmentDayCalendar,
     build_plan,
 )
-from regimen.sources import Source, SourceKind
-from regimen.terms import ANY, resolve
+from regimen.sources import SourceKind
+from regimen.summary import drug_summary
+from regimen.terms import ANY
 from regimen.units import quantity
-
-LOCAL = Source("local", SourceKind.LOCAL, "Local department policy", title="local policy")
-MON = dt.date(2024, 3, 4)  # a Monday with no public holiday in the following weeks (CN, US)
-
-
-def day(n: int, start: dt.date = MON) -> dt.date:
-    return start + dt.timedelta(days=n)
-
-
-def mg(value: float):
-    return quantity(value, "mg")
-
-
-@cache
-def bundled(name: str) -> Regimen:
-    return load_regimen(name)
-
-
-def ae(date: dt.date, term: str, grade: int, course: str | None = None, line: int = 0):
-    return AdverseEvent(date, term, grade, resolve(term), course=course, line=line)
+from tests.helpers import LOCAL, MON, README_AE_LOG, ae, bundled, day, in_mg, input_error, mg
 
 
 def dates(plan: Plan, course: str, kind: str) -> list[dt.date]:
     return [e.date for e in plan.course_events(course) if e.kind == kind]
-
-
-def error(call) -> str:
-    with pytest.raises(InputError) as err:
-        call()
-    return str(err.value)
 
 
 def weekdays_from(start: dt.date, n: int) -> list[dt.date]:
@@ -237,7 +212,7 @@ def test_treatment_day_calendar():
 
 
 def test_unknown_country_code_is_refused():
-    assert error(lambda: TreatmentDayCalendar("XX")) == (
+    assert input_error(lambda: TreatmentDayCalendar("XX")) == (
         "--holidays: unknown country code 'XX' (use an ISO 3166 code such as CN, US, GB)"
     )
 
@@ -785,18 +760,18 @@ def test_warnings_name_options_without_effect_overlaps_and_drifting_cycles():
 
 def test_dates_outside_the_supported_range_are_refused():
     sts = bundled("anlotinib-sts")
-    assert error(lambda: build_plan(sts, dt.date(1899, 12, 31), cycles=1)) == (
+    assert input_error(lambda: build_plan(sts, dt.date(1899, 12, 31), cycles=1)) == (
         "--start: 1899-12-31 is outside 1900-01-01..2200-12-31"
     )
     assert build_plan(sts, MIN_DATE, cycles=1).first_date == MIN_DATE
     assert (
-        error(
+        input_error(
             lambda: build_plan(sts, MON, cycles=1, course_starts={"anlotinib": dt.date(2201, 1, 1)})
         )
         == "--course-start anlotinib: 2201-01-01 is outside 1900-01-01..2200-12-31"
     )
     # A plan that would run past 2200-12-31 is refused rather than laid out.
-    assert error(lambda: build_plan(sts, dt.date(2200, 12, 1), cycles=2)) == (
+    assert input_error(lambda: build_plan(sts, dt.date(2200, 12, 1), cycles=2)) == (
         "plan: 2201-01-01 is outside 1900-01-01..2200-12-31"
     )
     last = build_plan(sts, MAX_DATE - dt.timedelta(days=21), cycles=1)
@@ -814,7 +789,7 @@ def test_unknown_course_ids_are_refused():
 def test_start_dose_only_for_drug_courses_and_only_a_dose_level():
     lms = bundled("lms-rt-anlotinib")
     assert (
-        error(lambda: build_plan(lms, MON, cycles=1, start_doses={"radiotherapy": mg(10)}))
+        input_error(lambda: build_plan(lms, MON, cycles=1, start_doses={"radiotherapy": mg(10)}))
         == "--start-dose radiotherapy: 'radiotherapy' is not a drug course"
     )
     with pytest.raises(InputError) as err:
@@ -827,7 +802,7 @@ def test_start_dose_only_for_drug_courses_and_only_a_dose_level():
 
 @pytest.mark.parametrize("n", [0, 1001])
 def test_cycles_must_be_between_1_and_1000(n):
-    assert error(lambda: build_plan(bundled("anlotinib-sts"), MON, cycles=n)) == (
+    assert input_error(lambda: build_plan(bundled("anlotinib-sts"), MON, cycles=n)) == (
         f"--cycles: must be between 1 and 1000, got {n}"
     )
 
@@ -846,7 +821,7 @@ def test_open_ended_course_defaults_to_six_cycles_and_says_so():
 def test_ae_rows_before_the_start_are_refused_with_their_line():
     rows = [ae(MON, "HFSR", 1, line=2), ae(day(-1), "HFSR", 1, line=3)]
     sts = bundled("anlotinib-sts")
-    assert error(lambda: build_plan(sts, MON, cycles=1, adverse_events=rows)) == (
+    assert input_error(lambda: build_plan(sts, MON, cycles=1, adverse_events=rows)) == (
         "AE log: line 3: 2024-03-03 is before the plan's start (2024-03-04)"
     )
 
@@ -860,12 +835,7 @@ def test_cycles_for_a_radiotherapy_only_regimen_is_noted_not_ignored_silently():
 def test_dose_changes_flag_the_first_dose_at_a_new_level():
     # the README's AE log: 12 mg until 2022-01-09, held 01-10..01-13, 10 mg from 01-14
     sts = bundled("anlotinib-sts")
-    rows = parse_ae_log(
-        "date,term,grade\n2022-01-10,hand-foot skin reaction,3\n"
-        "2022-01-14,hand-foot skin reaction,1\n",
-        "log.csv",
-        sts,
-    )
+    rows = parse_ae_log(README_AE_LOG, "log.csv", sts)
     plan = build_plan(sts, dt.date(2022, 1, 3), cycles=2, adverse_events=rows)
     assert plan.dose_changes() == frozenset({(dt.date(2022, 1, 14), "anlotinib")})
     assert build_plan(sts, dt.date(2022, 1, 3), cycles=2).dose_changes() == frozenset()
@@ -1065,11 +1035,7 @@ def _fixed_course_with_max_hold() -> Regimen:
     return Regimen("r", "R", (drug,))
 
 
-def _row(date: dt.date, term: str, grade: int) -> AdverseEvent:
-    return AdverseEvent(date, term, grade, resolve(term))
-
-
-EPISTAXIS_C2D3 = _row(dt.date(2024, 3, 20), "epistaxis", 2)
+EPISTAXIS_C2D3 = ae(dt.date(2024, 3, 20), "epistaxis", 2)
 
 
 def _actions(rows: list[AdverseEvent]) -> tuple[dict[str, dt.date], list[tuple[str, str]]]:
@@ -1079,7 +1045,7 @@ def _actions(rows: list[AdverseEvent]) -> tuple[dict[str, dt.date], list[tuple[s
 
 def test_regression_max_hold_runs_out_after_the_last_cycle_even_with_a_later_row() -> None:
     # Before the fix an unrelated row on 2024-05-01 left the hold open for ever.
-    stopped, actions = _actions([EPISTAXIS_C2D3, _row(dt.date(2024, 5, 1), "fatigue", 1)])
+    stopped, actions = _actions([EPISTAXIS_C2D3, ae(dt.date(2024, 5, 1), "fatigue", 1)])
     assert stopped == {"drug": dt.date(2024, 4, 3)}
     assert actions == [
         ("2024-03-20", "hold"),
@@ -1097,16 +1063,185 @@ def test_max_hold_after_the_last_cycle_without_later_rows() -> None:
 @pytest.mark.parametrize("day", [dt.date(2024, 4, 2), dt.date(2024, 4, 3)], ids=["d13", "d14"])
 def test_regression_recovery_after_the_last_cycle_ends_the_hold(day: dt.date) -> None:
     # Before the fix a recovery row after the last cycle was "no effect" and the hold ran out.
-    stopped, actions = _actions([EPISTAXIS_C2D3, _row(day, "epistaxis", 1)])
+    stopped, actions = _actions([EPISTAXIS_C2D3, ae(day, "epistaxis", 1)])
     assert stopped == {}
     assert actions == [("2024-03-20", "hold"), (day.isoformat(), "resume")]
 
 
 def test_recovery_the_day_after_the_max_hold_comes_too_late() -> None:
-    stopped, actions = _actions([EPISTAXIS_C2D3, _row(dt.date(2024, 4, 4), "epistaxis", 1)])
+    stopped, actions = _actions([EPISTAXIS_C2D3, ae(dt.date(2024, 4, 4), "epistaxis", 1)])
     assert stopped == {"drug": dt.date(2024, 4, 3)}
     assert actions == [
         ("2024-03-20", "hold"),
         ("2024-04-03", "discontinue"),
         ("2024-04-04", "no effect"),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios with exact dates (the acceptance criteria of the calendar issue)
+
+ANLOTINIB = "anlotinib"
+
+
+def kinds(plan: Plan, course_id: str, kind: str) -> list[Event]:
+    return [e for e in plan.course_events(course_id) if e.kind == kind]
+
+
+def _day1s(plan: Plan, course_id: str) -> list[dt.date]:
+    cycles = [c for c in plan.cycles if c.course == course_id]
+    assert [c.number for c in cycles] == list(range(1, len(cycles) + 1))
+    return [c.day1 for c in cycles]
+
+
+def anlotinib_plan(start: dt.date, log: str = "", cycles: int = 3, **kw) -> Plan:
+    """anlotinib-sts from ``start``; ``log`` is an AE log's rows (its header optional)."""
+    regimen = bundled("anlotinib-sts")
+    if log and not log.startswith("date,"):
+        log = "date,term,grade\n" + log
+    rows = parse_ae_log(log, "log.csv", regimen) if log else ()
+    return build_plan(regimen, start, cycles=cycles, adverse_events=rows, **kw)
+
+
+def by_date(plan: Plan) -> dict[dt.date, tuple[str, float | None]]:
+    return {
+        e.date: (e.kind, None if e.dose is None else in_mg(e.dose))
+        for e in plan.course_events(ANLOTINIB)
+    }
+
+
+def test_zhao_2018_three_cycles():
+    # Acceptance: Zhao et al. 2022 started anlotinib 12 mg d1-14 q3w on 20 September 2018;
+    # 3 cycles give 42 dose events of 12 mg, C2D1 on 2018-10-11, C3D1 on 2018-11-01.
+    plan = anlotinib_plan(dt.date(2018, 9, 20))
+    doses = kinds(plan, ANLOTINIB, "dose")
+    assert len(doses) == 42
+    assert {in_mg(e.dose) for e in doses} == {12.0}
+    assert _day1s(plan, ANLOTINIB) == [
+        dt.date(2018, 9, 20),
+        dt.date(2018, 10, 11),
+        dt.date(2018, 11, 1),
+    ]
+    assert doses[0].date == dt.date(2018, 9, 20) and doses[0].label == "C1D1"
+    assert doses[13].date == dt.date(2018, 10, 3) and doses[13].label == "C1D14"
+    assert in_mg(drug_summary(plan, ANLOTINIB).delivered_total) == 504.0
+
+
+def test_hfsr_hold_and_resume_one_level_lower():
+    # Acceptance: log 2022-01-10 HFSR 3 / 2022-01-14 HFSR 1 from 2022-01-03 for 3 cycles:
+    # 12 mg 01-03..01-09, held 01-10..01-13, 10 mg 01-14..01-16, C2D1 2022-01-24 at 10 mg,
+    # 394 mg delivered.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), README_AE_LOG)
+    events = by_date(plan)
+    jan = [dt.date(2022, 1, d) for d in range(1, 32)]
+    assert all(events[d] == ("dose", 12.0) for d in jan[2:9])  # 01-03..01-09
+    assert all(events[d] == ("held", None) for d in jan[9:13])  # 01-10..01-13
+    assert all(events[d] == ("dose", 10.0) for d in jan[13:16])  # 01-14..01-16
+    assert all(d not in events for d in jan[16:23])  # rest days 01-17..01-23
+    assert _day1s(plan, ANLOTINIB)[1] == dt.date(2022, 1, 24)
+    assert events[dt.date(2022, 1, 24)] == ("dose", 10.0)
+    assert plan.held_dates[ANLOTINIB] == frozenset(jan[9:13])
+    summary = drug_summary(plan, ANLOTINIB)
+    assert in_mg(summary.delivered_total) == 394.0
+    assert in_mg(plan.final_dose[ANLOTINIB]) == 10.0
+    assert [(d.date, d.action) for d in plan.decisions] == [
+        (dt.date(2022, 1, 10), "hold"),
+        (dt.date(2022, 1, 14), "resume"),
+    ]
+
+
+def test_hold_on_planned_day1_moves_that_cycle_and_later_ones():
+    # Acceptance: a hold still in force on a planned day 1 moves that day 1 to the recovery
+    # date and every later cycle moves with it. HFSR 3 on C1D18 (2022-01-20), recovery on
+    # 2022-01-28, four days after the planned C2D1 (2022-01-24).
+    plan = anlotinib_plan(
+        dt.date(2022, 1, 3),
+        "2022-01-20,hand-foot skin reaction,3\n2022-01-28,hand-foot skin reaction,1\n",
+    )
+    cycles = [c for c in plan.cycles if c.course == ANLOTINIB]
+    assert [(c.planned_day1, c.day1) for c in cycles] == [
+        (dt.date(2022, 1, 3), dt.date(2022, 1, 3)),
+        (dt.date(2022, 1, 24), dt.date(2022, 1, 28)),
+        (dt.date(2022, 2, 18), dt.date(2022, 2, 18)),
+    ]
+    events = by_date(plan)
+    assert not [d for d in events if dt.date(2022, 1, 17) <= d < dt.date(2022, 1, 28)]
+    assert events[dt.date(2022, 1, 28)] == ("dose", 10.0)
+    assert plan.cycle_day(ANLOTINIB, dt.date(2022, 1, 28)) == (2, 1)
+    assert not kinds(plan, ANLOTINIB, "held")  # the hold fell on rest days and the delay
+    delays = [d for d in plan.decisions if d.action == "delay"]
+    assert len(delays) == 1 and delays[0].date == dt.date(2022, 1, 28)
+    assert "2022-01-24" in delays[0].reason
+    assert len(kinds(plan, ANLOTINIB, "dose")) == 42
+    assert in_mg(drug_summary(plan, ANLOTINIB).delivered_total) == 14 * 12 + 28 * 10
+
+
+def test_bleeding_grade2_without_recovery_discontinues_after_14_days():
+    # Acceptance: the consensus bleeding grade 2 hold (max 14 d) with no recovery row
+    # discontinues the drug on hold start + 14 d.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), "2022-01-05,bleeding,2\n")
+    assert plan.discontinued[ANLOTINIB] == dt.date(2022, 1, 19)
+    stop = [d for d in plan.decisions if d.action == "discontinue"]
+    assert len(stop) == 1
+    assert stop[0].rule is not None and stop[0].rule.max_hold_days == 14
+    assert stop[0].source is not None and stop[0].source.kind is SourceKind.CONSENSUS
+    assert "within 14 d" in stop[0].reason
+    assert [e.date for e in kinds(plan, ANLOTINIB, "dose")] == [
+        dt.date(2022, 1, 3),
+        dt.date(2022, 1, 4),
+    ]
+    assert len(kinds(plan, ANLOTINIB, "held")) == 12  # C1D3..C1D14
+    assert max(e.date for e in plan.course_events(ANLOTINIB)) == dt.date(2022, 1, 16)
+    assert len(_day1s(plan, ANLOTINIB)) == 1
+
+
+def test_bleeding_recovery_on_the_last_day_of_the_max_hold_still_counts():
+    # Module docstring: a recovery row dated on hold start + N still counts as recovery.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), "2022-01-05,bleeding,2\n2022-01-19,bleeding,1\n")
+    assert ANLOTINIB not in plan.discontinued
+    assert in_mg(plan.final_dose[ANLOTINIB]) == 10.0
+    assert [d.action for d in plan.decisions] == ["hold", "resume"]
+
+
+def test_grade3_at_lowest_level_then_recovery_discontinues_citing_label():
+    # Acceptance: a grade-3 AE at 8 mg (the lowest level) then recovery discontinues the
+    # drug (resume one level lower is impossible), citing the label.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), README_AE_LOG, start_doses={ANLOTINIB: mg(8)})
+    # new rule: the drug stops on the AE date, with no hold; the recovery row has no effect
+    # (docs/dose-modification.md, "One drug course" 3 and "Nothing vanishes")
+    assert plan.discontinued[ANLOTINIB] == dt.date(2022, 1, 10)
+    stop, after = plan.decisions
+    assert stop.action == "discontinue" and stop.date == dt.date(2022, 1, 10)
+    assert (after.action, after.date) == ("no effect", dt.date(2022, 1, 14))
+    assert not kinds(plan, ANLOTINIB, "held")
+    assert "label" in stop.reason
+    assert "anlotinib label" in stop.reason and "lowest dose" in stop.reason
+    assert stop.source is not None and stop.source.kind is SourceKind.LABEL
+    doses = kinds(plan, ANLOTINIB, "dose")
+    assert [e.date for e in doses] == [dt.date(2022, 1, d) for d in range(3, 10)]
+    assert {in_mg(e.dose) for e in doses} == {8.0}
+    assert in_mg(drug_summary(plan, ANLOTINIB).delivered_total) == 56.0
+
+
+def test_open_hold_on_a_planned_day1_still_gives_a_plan():
+    # The README's AE log without its recovery row: the usual state of a log on the day a
+    # grade 3 AE is recorded. Cycle 1 must still be laid out, days 8-14 held.
+    plan = anlotinib_plan(dt.date(2022, 1, 3), "2022-01-10,hand-foot skin reaction,3\n")
+    events = by_date(plan)
+    assert all(events[dt.date(2022, 1, d)] == ("dose", 12.0) for d in range(3, 10))
+    assert all(events[dt.date(2022, 1, d)] == ("held", None) for d in range(10, 17))
+    assert not [d for d, (kind, _) in events.items() if kind == "dose" and d > dt.date(2022, 1, 9)]
+    waiting = [d for d in plan.decisions if d.action == "waiting"]
+    assert len(waiting) == 1
+    assert waiting[0].date == dt.date(2022, 1, 24)
+    assert "waits for recovery" in waiting[0].reason
+
+
+def test_rows_after_the_last_cycle_on_several_dates_are_each_listed_as_no_effect() -> None:
+    # "Nothing vanishes": with no hold open, every row after the last cycle (2024-03-31) is
+    # listed, whatever its date.
+    stopped, actions = _actions(
+        [ae(dt.date(2024, 4, 10), "fatigue", 1), ae(dt.date(2024, 4, 20), "fatigue", 2)]
+    )
+    assert stopped == {}
+    assert actions == [("2024-04-10", "no effect"), ("2024-04-20", "no effect")]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from regimen.loading import bundled_ids, load_regimen
-from tests.conftest import one_error_line
+from tests.helpers import one_error_line
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted(str(p) for p in (ROOT / "regimens").glob("*.toml"))
