@@ -2136,3 +2136,14 @@ def test_fuzz_ae_logs(header: str, rows: list[tuple[str, str, str, str]], rid: s
             ]
         )
         _check(["dose", rid, "--start", "2022-01-03", "--cycles", "2", "--ae-log", str(log)])
+
+
+def test_regression_check_ics_path_with_a_nul_character_is_one_line(tmp_path: Path) -> None:
+    # Found by the fuzz tests: os.open raised ValueError (exit 3) for a NUL in the name.
+    from click.testing import CliRunner
+
+    from regimen.cli import cli
+
+    result = CliRunner().invoke(cli, ["check-ics", "a\x00b.ics"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: a\\x00b.ics: the file name holds a NUL character\n"

@@ -5,7 +5,7 @@ The commands are read from the README's fenced code blocks (the quick start's
 of a line continues the command, ``# ...`` is a comment. Each runs in-process (the quick start's
 through the installed console script) in a fresh folder holding what the README tells a reader
 to have: a copy of ``regimens/``, the AE log the README shows as ``log.csv``, and a
-``cohort.csv`` (the README describes its columns but shows none; see :data:`COHORT`). A command
+``cohort.csv`` (as the README shows it; see :data:`COHORT`). A command
 that reads a file an earlier command of its block wrote (``check-ics plan.ics``, ``--force``)
 runs after the earlier commands of its block, as a reader following the README would.
 
@@ -96,14 +96,8 @@ def _shown_block(after: str) -> str:
 
 #: The AE log the README shows ("An AE log is a CSV with ..."); the commands call it log.csv.
 AE_LOG = _shown_block("An AE log is a CSV")
-#: cohort.csv: README.md describes its columns ("`cohort.csv` has `patient,regimen,start` and
-#: optional `ae_log`, `cycles` and `start_dose` columns") but shows no file, so one is made here
-#: from that sentence: two patients, one with the README's AE log and a start dose.
-COHORT = (
-    "patient,regimen,start,ae_log,cycles,start_dose\n"
-    "P001,lms-rt-anlotinib,2022-05-16,,2,\n"
-    "P002,anlotinib-sts,2022-01-03,log.csv,3,anlotinib=10mg\n"
-)
+#: cohort.csv, as the README shows it under "A whole clinic at once".
+COHORT = _shown_block("`cohort.csv` has `patient,regimen,start`")
 
 
 def _folder(tmp_path: Path) -> Path:

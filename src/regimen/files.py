@@ -49,6 +49,8 @@ def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     ``what`` names the kind of file in messages ("regimen file", "AE log").
     """
     where = printable(str(path))
+    if "\x00" in str(path):
+        raise InputError("the file name holds a NUL character", where=where)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)

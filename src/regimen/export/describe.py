@@ -42,7 +42,7 @@ def describe(regimen: Regimen) -> str:
                 f"[{c.id}] {c.drug}"
                 + (f" ({c.name})" if c.name and c.name.lower() != c.drug else "")
             )
-            levels = " -> ".join(format_quantity(q) for q in c.dose_levels)
+            levels = ", then ".join(format_quantity(q) for q in c.dose_levels)
             out.append(
                 f"  {format_quantity(c.start_dose)} {c.route} {c.frequency}"
                 + (f" {c.instruction}" if c.instruction else "")
