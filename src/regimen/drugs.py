@@ -11,14 +11,15 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
-from regimen.errors import InputError
+from regimen.errors import InputError, RegimenError
 from regimen.modification import Rule
 from regimen.sources import Source
 from regimen.units import AMOUNT, Quantity, format_quantity, magnitude, require
@@ -27,6 +28,27 @@ from regimen.units import AMOUNT, Quantity, format_quantity, magnitude, require
 MAX_CYCLES = 1000
 #: The longest cycle accepted [d].
 MAX_CYCLE_LENGTH = 365
+
+
+class FieldError(InputError):
+    """A bad value of one field of a model. ``field`` names it, so a file reader can place the
+    problem at its own key path; the message's ``where`` is ``owner.field`` (``field`` alone
+    without an owner), as before."""
+
+    def __init__(self, what: str, field: str, owner: str = "") -> None:
+        super().__init__(what, where=f"{owner}.{field}" if owner else field)
+        self.field = field
+
+
+@contextlib.contextmanager
+def _field(owner: str, field: str) -> Iterator[None]:
+    """Any :class:`RegimenError` inside becomes a :class:`FieldError` of ``owner.field``."""
+    try:
+        yield
+    except FieldError:
+        raise
+    except RegimenError as exc:
+        raise FieldError(exc.what, field, owner) from None
 
 
 @attrs.frozen
@@ -127,6 +149,8 @@ class DrugCourse:
         The label cited when a reduction at the lowest level discontinues the drug.
     drug_zh, instruction_zh, missed_dose_zh, when_to_call_zh : str
         The drug name and patient texts in Chinese, when the regimen file gives them.
+    source : Source or None
+        The source the regimen file cites for the course as a whole, when it cites one.
     """
 
     id: str
@@ -153,6 +177,7 @@ class DrugCourse:
     instruction_zh: str = ""
     missed_dose_zh: str = ""
     when_to_call_zh: str = ""
+    source: Source | None = None
 
     @property
     def schedule(self) -> Frequency:
@@ -166,50 +191,53 @@ class DrugCourse:
         return days * self.schedule.doses_per_day
 
     def __attrs_post_init__(self) -> None:
-        where = self.id
+        owner = self.id
         if not self.dose_levels:
-            raise InputError("needs at least one dose level", where=f"{where}.dose_levels")
-        for q in self.dose_levels:
-            require(q, AMOUNT, f"{where}.dose_levels")
+            raise FieldError("needs at least one dose level", "dose_levels", owner)
+        with _field(owner, "dose_levels"):
+            for q in self.dose_levels:
+                require(q, AMOUNT)
         mgs = [_mg(q) for q in self.dose_levels]
         if any(b >= a for a, b in itertools.pairwise(mgs)):
-            raise InputError(
+            raise FieldError(
                 "dose levels must be strictly decreasing (no re-escalation), got "
                 + ", ".join(format_quantity(q) for q in self.dose_levels),
-                where=f"{where}.dose_levels",
+                "dose_levels",
+                owner,
             )
         if not 1 <= self.cycle_length <= MAX_CYCLE_LENGTH:
-            raise InputError(
+            raise FieldError(
                 f"must be between 1 and {MAX_CYCLE_LENGTH} d, got {self.cycle_length} d",
-                where=f"{where}.cycle_length",
+                "cycle_length",
+                owner,
             )
         if not self.dosing_days:
-            raise InputError("needs at least one dosing day", where=f"{where}.dosing_days")
+            raise FieldError("needs at least one dosing day", "dosing_days", owner)
         bad = [d for d in self.dosing_days if not 1 <= d <= self.cycle_length]
         if bad:
-            raise InputError(
-                f"day {bad[0]} is outside the {self.cycle_length}-day cycle",
-                where=f"{where}.dosing_days",
+            raise FieldError(
+                f"day {bad[0]} is outside the {self.cycle_length}-day cycle", "dosing_days", owner
             )
         if self.cycles is not None and not 1 <= self.cycles <= MAX_CYCLES:
-            raise InputError(
-                f"must be between 1 and {MAX_CYCLES}, got {self.cycles}", where=f"{where}.cycles"
+            raise FieldError(
+                f"must be between 1 and {MAX_CYCLES}, got {self.cycles}", "cycles", owner
             )
         if self.start_level is not None:
-            self.level_index(self.start_level, f"{where}.start_level")
-        for q in self.strengths:
-            require(q, AMOUNT, f"{where}.strengths")
-        try:
+            with _field(owner, "start_level"):
+                self.level_index(self.start_level)
+        with _field(owner, "strengths"):
+            for q in self.strengths:
+                require(q, AMOUNT)
+        with _field(owner, "frequency"):
             self.schedule  # noqa: B018 - validates the frequency
-        except InputError as exc:
-            raise InputError(exc.what, where=f"{where}.frequency") from None
         if self.strengths:
             for q in self.dose_levels:
                 if make_dose(q, self.strengths) is None:
-                    raise InputError(
+                    raise FieldError(
                         f"dose level {format_quantity(q)} cannot be made from the strengths "
                         + ", ".join(format_quantity(s) for s in self.strengths),
-                        where=f"{where}.strengths",
+                        "strengths",
+                        owner,
                     )
 
     def level_index(self, dose: Quantity, where: str = "dose") -> int:

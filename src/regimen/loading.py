@@ -6,6 +6,11 @@ problems are reported together as ``file: key.path: what is wrong`` (a TOML synt
 its line and column). Dates are ISO 8601 only (``2022-05-16``); dateutil's fuzzy parser is not
 used for input because it invents dates (``03/04/2022`` month-first, ``2022`` today's month).
 
+Each TOML table is declared once, as a :class:`Table` of :class:`Key` s (checker, required or
+default, the model attributes a value fills, whether its text may run over several lines), with
+the limits the model modules own; one reader walks every table, so a new table or key is one
+declaration. Key paths are tuples (``("courses", 1, "rules", 0)``) formatted once, in the report.
+
 cattrs was considered: it coerces by default and would need a strict hook for every field plus a
 translation of its error tree into our messages; a small explicit reader is shorter and says
 exactly what is wrong where.
@@ -14,38 +19,37 @@ exactly what is wrong where.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from regimen.drugs import DrugCourse
+import attrs
+
+from regimen.drugs import MAX_CYCLE_LENGTH, MAX_CYCLES, DrugCourse, FieldError
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
-from regimen.files import CONTROL_RE, printable, read_input
-from regimen.model import Course, Regimen, StartRule
-from regimen.modification import Action, AdverseEvent, Resume, Rule
-from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
+from regimen.files import CONTROL_RE, article, printable, read_input
+from regimen.model import Regimen, StartRule
+from regimen.modification import MAX_GRADE, Action, AdverseEvent, Resume, Rule
+from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse, TreatmentDays
 from regimen.sources import Source, SourceKind
-from regimen.terms import RuleTarget, closest, rule_target
+from regimen.terms import closest, rule_target
 from regimen.terms import resolve as resolve_term
-from regimen.units import (
-    AMOUNT,
-    DOSE,
-    DURATION,
-    Kind,
-    Quantity,
-    magnitude,
-    parse_quantity,
-    unsafe_notation,
-)
-
-T = TypeVar("T")
+from regimen.units import AMOUNT, DOSE, DURATION, Kind, magnitude, parse_quantity, unsafe_notation
 
 #: Largest input file read, in bytes: a regimen or AE log is a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
 MAX_AE_ROWS = 10_000
+#: The longest interval a regimen file may write (a start gap, a maximum hold) [d].
+MAX_INTERVAL_DAYS = 3650
+#: Dosage forms a regimen file may name (for dispensing text).
+DOSAGE_FORMS = ("capsule", "tablet", "vial", "unit")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+#: A key path: ``("courses", 1, "rules", 0, "grades")`` is ``courses[1].rules[0].grades``.
+KeyPath = tuple[str | int, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,19 +66,15 @@ def read_text(path: Path, what: str = "file") -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError("is UTF-16 text; save it as UTF-8", where=where)
     if b"\x00" in data:
-        raise InputError(f"is a binary file, not {_article(what)}", where=where)
+        raise InputError(f"is a binary file, not {article(what)}", where=where)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not UTF-8 text (byte {exc.start})", where=where) from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise InputError(f"is empty; expected {_article(what)}", where=where)
+        raise InputError(f"is empty; expected {article(what)}", where=where)
     return text
-
-
-def _article(what: str) -> str:
-    return ("an " if what[:1].lower() in "aeiou" else "a ") + what
 
 
 def bundled_ids() -> list[str]:
@@ -118,38 +118,38 @@ def parse_regimen(text: str, where: str, regimen_id: str) -> Regimen:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LoadError(where, [("", _toml_message(exc, text))]) from None
-    unsafe = list(_unsafe_text(data, ""))
+    unsafe = list(_unsafe_text(data, ()))
     reader = _Reader()
-    regimen = reader.regimen(data, regimen_id)
-    if unsafe or reader.problems or regimen is None:
-        raise LoadError(where, unsafe + reader.problems)
+    regimen = reader.table(data, (), REGIMEN, id=regimen_id)[1]
+    if unsafe or reader.problems or not isinstance(regimen, Regimen):
+        raise LoadError(where, [(_key_path(p), m) for p, m in unsafe + reader.problems])
     return regimen
 
 
-#: Keys whose text may run over several lines (a multi-line TOML string; its line ends are
-#: one LF each after parsing). Every other text is one line. A translated text (``*_zh``)
-#: follows its key.
-MULTILINE_KEYS = frozenset(
-    {"description", "notes", "instruction", "missed_dose", "when_to_call", "note", "citation",
-     "review"}
-)
+def _key_path(path: KeyPath) -> str:
+    """``courses[1].rules[0].grades`` from ``("courses", 1, "rules", 0, "grades")``."""
+    out = ""
+    for part in path:
+        out = f"{out}[{part}]" if isinstance(part, int) else f"{out}.{part}" if out else part
+    return out
 
 
-def _unsafe_text(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """``(key.path, message)`` for every text holding a character that could act on a
+def _unsafe_text(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """``(key path, message)`` for every text holding a character that could act on a
     terminal, a calendar or a spreadsheet: C0 and C1 controls (a line feed only inside a
-    multi-line text), DEL, and bidirectional overrides and isolates."""
+    multi-line text, :data:`MULTILINE_KEYS`; a translation ``*_zh`` follows its key), DEL, and
+    bidirectional overrides and isolates."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _unsafe_text(item, _join(path, key))
+            yield from _unsafe_text(item, (*path, key))
             if isinstance(key, str) and _CONTROL.search(key):
-                yield (path or "(top level)", f"a key holds {_control_name(key)}")
+                yield (path or ("(top level)",), f"a key holds {_control_name(key)}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _unsafe_text(item, f"{path}[{i}]")
+            yield from _unsafe_text(item, (*path, i))
     elif isinstance(value, str):
-        key = re.sub(r"(\[\d+\])+$", "", path).rsplit(".", 1)[-1].removesuffix("_zh")
-        text = value.replace("\n", "") if key in MULTILINE_KEYS else value
+        key = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
+        text = value.replace("\n", "") if key.removesuffix("_zh") in MULTILINE_KEYS else value
         match = _CONTROL.search(text)
         if match:
             breaks = match.group() in "\r\n"
@@ -195,408 +195,217 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# the strict reader
+# declarations and the one reader
 
 
-class _Missing:
-    pass
+Check = Callable[[Any, "_At"], Any]
 
 
-_MISSING = _Missing()
+@attrs.frozen
+class Key:
+    """One key of a TOML table.
+
+    ``check(value, at)`` returns the typed value or raises a :class:`RegimenError` whose text is
+    reported at the key. ``required``: True, or the problem text when the key is missing;
+    otherwise a missing key gives ``default``. ``to``: the model attribute the value fills
+    (default: the key's name), or a tuple for the parts of the value (``()``: the table's own
+    code uses it). ``multiline``: its text may hold line breaks.
+    """
+
+    name: str
+    check: Check
+    required: bool | str = False
+    default: Any = None
+    to: str | tuple[str, ...] = ""
+    multiline: bool = False
+
+
+@attrs.frozen
+class Table:
+    """A TOML table: its keys in order (the order of the checks and of ``allowed:``), the model
+    built from them, and a check across keys yielding ``(key path under the table, problem)``
+    (run on the keys read well). A tagged table reads its own keys first; the value of its
+    ``tag`` key picks the variant whose keys are then allowed, read and built into its model."""
+
+    keys: tuple[Key, ...]
+    model: Callable[..., Any] | None = None
+    check: Callable[[dict[str, Any]], Iterable[tuple[KeyPath, str]]] | None = None
+    tag: str = ""
+    variants: Mapping[str, Table] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class _At:
+    """Where a checker is: the reader (nested tables, references) and the key path."""
+
+    reader: _Reader
+    path: KeyPath
+
+
+class _AlreadyReported(RegimenError):
+    """A follow-on problem of one already reported (a bad phase in a course, a source key when
+    the whole ``sources`` table is missing): not repeated."""
 
 
 class _Reader:
-    """Walks parsed TOML, collecting ``(key.path, message)`` problems instead of stopping."""
+    """Walks parsed TOML against the declarations, collecting problems instead of stopping."""
 
     def __init__(self) -> None:
-        self.problems: list[tuple[str, str]] = []
+        self.problems: list[tuple[KeyPath, str]] = []
+        #: The named tables read so far (``sources``), by key, for references (:class:`_Ref`).
+        self.named: dict[str, dict[str, Any]] = {}
 
-    def problem(self, path: str, message: str) -> None:
+    def problem(self, path: KeyPath, message: str) -> None:
         self.problems.append((path, message))
 
-    # --- primitives -------------------------------------------------------------------------
-
-    def table(self, data: dict[str, Any], path: str, allowed: Sequence[str]) -> None:
-        for key in data:
-            if key not in allowed:
-                hint = _closest(key, allowed)
-                extra = f" (did you mean {hint!r}?)" if hint else f"; allowed: {', '.join(allowed)}"
-                self.problem(_join(path, key), f"unknown key{extra}")
-
-    def get(
-        self,
-        data: dict[str, Any],
-        path: str,
-        key: str,
-        check: Callable[[Any, str], T],
-        required: bool = True,
-    ) -> T | None:
-        value = data.get(key, _MISSING)
-        where = _join(path, key)
-        if isinstance(value, _Missing):
-            if required:
-                self.problem(where, "is required")
-            return None
+    def table(
+        self, raw: dict[str, Any], path: KeyPath, spec: Table, **given: Any
+    ) -> tuple[dict[str, Any], Any]:
+        """The values of ``raw``'s keys read well, and the model built from them (with
+        ``given`` attributes), or None when a key or the check across keys found a problem."""
+        if not spec.variants:
+            self.unknown(raw, path, spec.keys)
+        values = self.values(raw, path, spec.keys)
+        if spec.variants:
+            variant = spec.variants.get(values.get(spec.tag, ""))
+            others = [variant] if variant else list(spec.variants.values())
+            self.unknown(raw, path, (*spec.keys, *(k for v in others for k in v.keys)))
+            if variant is None:
+                return values, None
+            values |= self.values(raw, path, variant.keys)
+            spec = attrs.evolve(variant, keys=(*spec.keys, *variant.keys))
+        complete = all(key.name in values for key in spec.keys)
+        for under, message in spec.check(values) if spec.check else ():
+            self.problem((*path, *under), message)
+            complete = False
+        if not complete or spec.model is None:
+            return values, None
+        for key in spec.keys:
+            if isinstance(key.to, str):
+                given[key.to or key.name] = values[key.name]
+            elif key.to:
+                given.update(zip(key.to, values[key.name], strict=True))
         try:
-            return check(value, where)
+            return values, spec.model(**given)
         except _AlreadyReported:
-            return None
+            pass
+        except FieldError as exc:
+            self.problem((*path, exc.field), exc.what)
         except RegimenError as exc:
-            self.problem(where, exc.what)
-            return None
+            self.problem(path, exc.what)
+        return values, None
 
-    # --- regimen ----------------------------------------------------------------------------
-
-    def regimen(self, data: dict[str, Any], regimen_id: str) -> Regimen | None:
-        self.table(data, "", ("name", "description", "notes", "sources", "courses"))
-        name = self.get(data, "", "name", _text)
-        description = self.get(data, "", "description", _text, required=False) or ""
-        notes = self.get(data, "", "notes", _text_list, required=False) or ()
-        sources = self.sources(data.get("sources", _MISSING))
-        raw_courses = data.get("courses", _MISSING)
-        courses: list[Course] = []
-        starts: dict[str, StartRule] = {}
-        declared_ids: list[str | None] = []
-        start_by_index: list[StartRule | None] = []
-        if isinstance(raw_courses, _Missing):
-            self.problem("courses", "is required (at least one [[courses]] table)")
-        elif not isinstance(raw_courses, list) or not all(isinstance(c, dict) for c in raw_courses):
-            self.problem("courses", "must be an array of tables ([[courses]])")
-        elif not raw_courses:
-            self.problem("courses", "needs at least one course")
-        else:
-            for i, raw in enumerate(raw_courses):
-                raw_id = raw.get("id")
-                declared_ids.append(raw_id if isinstance(raw_id, str) else None)
-                built = self.course(raw, f"courses[{i}]", sources)
-                start_by_index.append(built[1] if built is not None else None)
-                if built is not None:
-                    course, start = built
-                    courses.append(course)
-                    starts[course.id] = start
-        self.check_starts(declared_ids, start_by_index)
-        if self.problems or name is None:
-            return None
-        try:
-            return Regimen(
-                id=regimen_id,
-                name=name,
-                description=description,
-                notes=notes,
-                courses=tuple(courses),
-                starts=starts,
-                sources=sources,
-            )
-        except RegimenError as exc:
-            self.problem(exc.where or "", exc.what)
-            return None
-
-    def sources(self, raw: Any) -> dict[str, Source]:
-        out: dict[str, Source] = {}
-        if isinstance(raw, _Missing):
-            self.problem("sources", "is required: every regimen cites its sources")
-            return out
-        if not isinstance(raw, dict) or not raw:
-            self.problem("sources", "must be a table of [sources.KEY] tables")
-            return out
-        for key, entry in raw.items():
-            path = f"sources.{key}"
-            if not isinstance(entry, dict):
-                self.problem(path, "must be a table")
-                continue
-            self.table(entry, path, ("kind", "title", "citation", "doi", "url", "note"))
-            kind = self.get(entry, path, "kind", _enum(SourceKind))
-            citation = self.get(entry, path, "citation", _text)
-            doi = self.get(entry, path, "doi", _text, required=False) or ""
-            url = self.get(entry, path, "url", _text, required=False) or ""
-            note = self.get(entry, path, "note", _text, required=False) or ""
-            title = self.get(entry, path, "title", _text, required=False) or ""
-            if kind is not None and citation is not None:
-                out[key] = Source(key, kind, citation, doi, url, note, title)
-        return out
-
-    def course(
-        self, raw: dict[str, Any], path: str, sources: dict[str, Source]
-    ) -> tuple[Course, StartRule] | None:
-        kind = self.get(raw, path, "type", _choice(("radiotherapy", "drug")))
-        course_id = self.get(raw, path, "id", _identifier)
-        start = self.start(raw.get("start", _MISSING), _join(path, "start"))
-        if kind is None or course_id is None:
-            self.table(raw, path, ("type", "id"))  # still flag typos we can see
-            return None
-        common = ("type", "id", "name", "start", "source")
-        name = self.get(raw, path, "name", _text, required=False) or ""
-        self.get(raw, path, "source", _source_ref(sources), required=False)
-        course: Course | None
-        if kind == "radiotherapy":
-            self.table(raw, path, (*common, "phases", "declared_total"))
-            course = self.radiotherapy(raw, path, course_id, name, sources)
-        else:
-            self.table(
-                raw,
-                path,
-                (
-                    *common,
-                    "drug",
-                    "route",
-                    "frequency",
-                    "dose_levels",
-                    "start_level",
-                    "dosing_days",
-                    "cycle_length",
-                    "cycles",
-                    "instruction",
-                    "missed_dose",
-                    "when_to_call",
-                    "drug_zh",
-                    "instruction_zh",
-                    "missed_dose_zh",
-                    "when_to_call_zh",
-                    "strengths",
-                    "dosage_form",
-                    "rules",
-                    "declared_cycle_total",
-                    "label_source",
-                ),
-            )
-            course = self.drug(raw, path, course_id, name, sources)
-        if course is None or start is None:
-            return None
-        return course, start
-
-    def start(self, raw: Any, path: str) -> StartRule | None:
-        if isinstance(raw, _Missing):
-            return StartRule()
-        if not isinstance(raw, dict):
-            self.problem(path, 'must be a table like { after = "rt", gap = "1 d" }')
-            return None
-        self.table(raw, path, ("after", "gap", "with", "note"))
-        after = self.get(raw, path, "after", _identifier, required=False)
-        with_course = self.get(raw, path, "with", _identifier, required=False)
-        gap = self.get(raw, path, "gap", _days_value(allow_zero=True), required=False)
-        note = self.get(raw, path, "note", _text, required=False) or ""
-        if after is not None and with_course is not None:
-            self.problem(path, "give either 'after' or 'with', not both")
-            return None
-        if gap is not None and after is None:
-            self.problem(_join(path, "gap"), "only applies with 'after'")
-            return None
-        return StartRule(after=after, gap=gap or 0, with_course=with_course, note=note)
-
-    def check_starts(self, ids: Sequence[str | None], starts: Sequence[StartRule | None]) -> None:
-        seen: set[str] = set()
-        for i, cid in enumerate(ids):
-            if cid is None:
-                continue
-            if cid in seen:
-                self.problem(f"courses[{i}].id", f"duplicate course id {cid!r}")
-                continue
-            seen.add(cid)
-            rule = starts[i] if i < len(starts) else None
-            ref = (rule.after or rule.with_course) if rule is not None else None
-            if ref is None:
-                continue
-            if ref not in ids:
-                self.problem(f"courses[{i}].start", f"refers to unknown course {ref!r}")
-            elif ids.index(ref) >= i:
-                self.problem(f"courses[{i}].start", f"must refer to an earlier course, not {ref!r}")
-
-    def radiotherapy(
-        self,
-        raw: dict[str, Any],
-        path: str,
-        course_id: str,
-        name: str,
-        sources: dict[str, Source],
-    ) -> RadiotherapyCourse | None:
-        declared = self.get(raw, path, "declared_total", _quantity(DOSE), required=False)
-        raw_phases = raw.get("phases", _MISSING)
-        ppath = _join(path, "phases")
-        phases: list[Phase] = []
-        if isinstance(raw_phases, _Missing):
-            self.problem(ppath, "is required (at least one [[courses.phases]] table)")
-            return None
-        if not isinstance(raw_phases, list) or not all(isinstance(p, dict) for p in raw_phases):
-            self.problem(ppath, "must be an array of tables")
-            return None
-        if not raw_phases:
-            self.problem(ppath, "needs at least one phase")
-            return None
-        ok = True
-        for j, rp in enumerate(raw_phases):
-            p = f"{ppath}[{j}]"
-            self.table(
-                rp, p, ("technique", "fractions", "dose_per_fraction", "treatment_days", "source")
-            )
-            technique = self.get(rp, p, "technique", _text)
-            fractions = self.get(rp, p, "fractions", _count(1, 200))
-            dose = self.get(rp, p, "dose_per_fraction", _quantity(DOSE))
-            days = self.get(rp, p, "treatment_days", _enum(TreatmentDays), required=False)
-            self.get(rp, p, "source", _source_ref(sources), required=False)
-            if technique is None or fractions is None or dose is None:
-                ok = False
-                continue
-            phases.append(Phase(fractions, dose, technique, days or TreatmentDays.WEEKDAYS))
-        if not ok:
-            return None
-        return RadiotherapyCourse(course_id, tuple(phases), declared, name)
-
-    def drug(
-        self,
-        raw: dict[str, Any],
-        path: str,
-        course_id: str,
-        name: str,
-        sources: dict[str, Source],
-    ) -> DrugCourse | None:
-        g = self.get
-        drug = g(raw, path, "drug", _text)
-        route = g(raw, path, "route", _text)
-        frequency = g(raw, path, "frequency", _safe_text)
-        levels = g(raw, path, "dose_levels", _quantity_list(AMOUNT))
-        start_level = g(raw, path, "start_level", _quantity(AMOUNT), required=False)
-        dosing_days = g(raw, path, "dosing_days", _day_list)
-        cycle_length = g(raw, path, "cycle_length", _days_value(allow_zero=False))
-        cycles = g(raw, path, "cycles", _count(1, 1000), required=False)
-        instruction = g(raw, path, "instruction", _safe_text, required=False) or ""
-        missed = g(raw, path, "missed_dose", _safe_text, required=False) or ""
-        call = g(raw, path, "when_to_call", _safe_text, required=False) or ""
-        # Chinese patient texts (--lang zh), checked like the English ones.
-        drug_zh = g(raw, path, "drug_zh", _text, required=False) or ""
-        instruction_zh = g(raw, path, "instruction_zh", _safe_text, required=False) or ""
-        missed_zh = g(raw, path, "missed_dose_zh", _safe_text, required=False) or ""
-        call_zh = g(raw, path, "when_to_call_zh", _safe_text, required=False) or ""
-        strengths = g(raw, path, "strengths", _quantity_list(AMOUNT), required=False) or ()
-        form = g(raw, path, "dosage_form", _choice(DOSAGE_FORMS), required=False) or "unit"
-        declared = g(raw, path, "declared_cycle_total", _quantity(AMOUNT), required=False)
-        label = g(raw, path, "label_source", _source_ref(sources), required=False)
-        rules = self.rules(raw.get("rules", []), _join(path, "rules"), sources)
-        if None in (drug, route, frequency, levels, dosing_days, cycle_length) or rules is None:
-            return None
-        assert drug is not None and route is not None and frequency is not None  # noqa: S101 - narrowed above
-        assert levels is not None and dosing_days is not None and cycle_length is not None  # noqa: S101
-        if len(levels) == 1:
-            for k, r in enumerate(rules):
-                if r.action is Action.REDUCE or r.resume is Resume.LOWER:
-                    self.problem(
-                        f"{path}.rules[{k}]",
-                        f"{course_id} has a single dose level and can only be held or "
-                        "discontinued, not reduced",
-                    )
-        try:
-            course = DrugCourse(
-                id=course_id,
-                name=name,
-                drug=drug,
-                route=route,
-                frequency=frequency,
-                dose_levels=levels,
-                dosing_days=dosing_days,
-                cycle_length=cycle_length,
-                cycles=cycles,
-                start_level=start_level,
-                instruction=instruction,
-                missed_dose=missed,
-                when_to_call=call,
-                drug_zh=drug_zh,
-                instruction_zh=instruction_zh,
-                missed_dose_zh=missed_zh,
-                when_to_call_zh=call_zh,
-                strengths=strengths,
-                rules=rules,
-                declared_cycle_total=declared,
-                label_source=label,
-                dosage_form=form,
-            )
-        except RegimenError as exc:
-            where = exc.where or path
-            if where.startswith(course_id):
-                where = path + where[len(course_id) :]
-            self.problem(where, exc.what)
-            return None
-        return course
-
-    def rules(self, raw: Any, path: str, sources: dict[str, Source]) -> tuple[Rule, ...] | None:
-        if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-            self.problem(path, "must be an array of tables ([[courses.rules]])")
-            return None
-        out: list[Rule] = []
-        ok = True
-        for k, rr in enumerate(raw):
-            p = f"{path}[{k}]"
-            self.table(
-                rr,
-                p,
-                (
-                    "term",
-                    "grades",
-                    "action",
-                    "until_grade",
-                    "resume",
-                    "max_hold",
-                    "source",
-                    "note",
-                    "review",
-                ),
-            )
-            term = self.get(rr, p, "term", _term)
-            grades = self.get(rr, p, "grades", _grade_range)
-            action = self.get(rr, p, "action", _enum(Action))
-            until = self.get(rr, p, "until_grade", _count(0, 5), required=False)
-            resume = self.get(rr, p, "resume", _enum(Resume), required=False)
-            max_hold = self.get(rr, p, "max_hold", _days_value(allow_zero=False), required=False)
-            source = self.get(rr, p, "source", _source_ref(sources))
-            note = self.get(rr, p, "note", _text, required=False) or ""
-            review = self.get(rr, p, "review", _safe_text, required=False) or ""
-            failed = any(
-                key in rr and value is None
-                for key, value in (
-                    ("until_grade", until),
-                    ("resume", resume),
-                    ("max_hold", max_hold),
-                )
-            )
-            if term is None or grades is None or action is None or source is None or failed:
-                ok = False
+    def values(self, raw: dict[str, Any], path: KeyPath, keys: Sequence[Key]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in keys:
+            at = (*path, key.name)
+            if key.name not in raw:
+                if key.required:
+                    self.problem(at, "is required" if key.required is True else str(key.required))
+                else:
+                    out[key.name] = key.default
                 continue
             try:
-                out.append(
-                    Rule(
-                        term,
-                        grades[0],
-                        grades[1],
-                        action,
-                        source,
-                        until,
-                        resume,
-                        max_hold,
-                        note,
-                        review,
-                    )
-                )
+                out[key.name] = key.check(raw[key.name], _At(self, at))
+            except _AlreadyReported:
+                pass
             except RegimenError as exc:
-                self.problem(p, exc.what)
-                ok = False
-        return tuple(out) if ok else None
+                self.problem(at, exc.what)
+        return out
+
+    def unknown(self, raw: dict[str, Any], path: KeyPath, keys: Iterable[Key]) -> None:
+        allowed = list(dict.fromkeys(key.name for key in keys))
+        for name in raw:
+            if name not in allowed:
+                near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
+                extra = (
+                    f" (did you mean {near[0]!r}?)" if near else f"; allowed: {', '.join(allowed)}"
+                )
+                self.problem((*path, name), f"unknown key{extra}")
+
+
+@attrs.frozen
+class _Tables:
+    """An array of tables (``[[courses.phases]]``), each read against ``spec``: the models
+    (``whole``: all of them or a problem) or every table's ``(values, model or None)``."""
+
+    spec: Table
+    shape: str
+    empty: str = ""
+    whole: bool = True
+
+    def __call__(self, value: Any, at: _At) -> Any:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise InputError(self.shape)
+        if not value and self.empty:
+            raise InputError(self.empty)
+        items = [at.reader.table(v, (*at.path, i), self.spec) for i, v in enumerate(value)]
+        if not self.whole:
+            return items
+        if any(model is None for _, model in items):
+            raise _AlreadyReported("a table of the array")
+        return tuple(model for _, model in items)
+
+
+@attrs.frozen
+class _Named:
+    """A table of named tables (``[sources.KEY]``), each read against ``spec`` with its name as
+    the model's ``key``; those built are kept for references (:class:`_Ref`)."""
+
+    spec: Table
+    shape: str
+
+    def __call__(self, value: Any, at: _At) -> dict[str, Any]:
+        if not isinstance(value, dict) or not value:
+            raise InputError(self.shape)
+        # An entry with a problem of its own is known as None: references to it are not repeated.
+        built = at.reader.named.setdefault(str(at.path[-1]), {})
+        for name, item in value.items():
+            if not isinstance(item, dict):
+                at.reader.problem((*at.path, name), "must be a table")
+                built[name] = None
+            else:
+                built[name] = at.reader.table(item, (*at.path, name), self.spec, key=name)[1]
+        return built
+
+
+@attrs.frozen
+class _Sub:
+    """One inline table (``start = { after = "rt" }``) read against ``spec``."""
+
+    spec: Table
+    shape: str
+
+    def __call__(self, value: Any, at: _At) -> Any:
+        if not isinstance(value, dict):
+            raise InputError(self.shape)
+        model = at.reader.table(value, at.path, self.spec)[1]
+        if model is None:
+            raise _AlreadyReported("the table")
+        return model
+
+
+@attrs.frozen
+class _Ref:
+    """The key of an entry of a named table read before (``source = "li2025"``)."""
+
+    table: str
+    what: str
+
+    def __call__(self, value: Any, at: _At) -> Any:
+        key = _text(value, at)
+        known = at.reader.named.get(self.table, {})
+        if not any(known.values()):
+            raise _AlreadyReported(f"{self.table}: none read")
+        if key not in known:
+            raise InputError(f"unknown {self.what} {key!r} ({self.table}: {', '.join(known)})")
+        if known[key] is None:
+            raise _AlreadyReported(f"{self.what} {key!r}")
+        return known[key]
 
 
 # ---------------------------------------------------------------------------------------------
-# value checks: each takes (value, key path) and returns the typed value or raises
-
-
-#: Dosage forms a regimen file may name (for dispensing text).
-DOSAGE_FORMS = ("capsule", "tablet", "vial", "unit")
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _closest(key: str, allowed: Sequence[str]) -> str | None:
-    import difflib
-
-    matches = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
-    return matches[0] if matches else None
+# value checks: each takes (value, where it is) and returns the typed value or raises
 
 
 def _typename(value: Any) -> str:
@@ -613,7 +422,7 @@ def _typename(value: Any) -> str:
     }.get(type(value), f"a {type(value).__name__}")
 
 
-def _text(value: Any, where: str) -> str:
+def _text(value: Any, at: _At) -> str:
     if not isinstance(value, str):
         raise InputError(f"must be a string, got {_typename(value)}")
     if not value.strip():
@@ -621,22 +430,22 @@ def _text(value: Any, where: str) -> str:
     return value.strip()
 
 
-def _safe_text(value: Any, where: str) -> str:
-    text = _text(value, where)
+def _safe_text(value: Any, at: _At) -> str:
+    text = _text(value, at)
     problem = unsafe_notation(text)
     if problem:
         raise InputError(f"unsafe notation (ISMP): {problem}")
     return text
 
 
-def _text_list(value: Any, where: str) -> tuple[str, ...]:
+def _text_list(value: Any, at: _At) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise InputError(f"must be an array of strings, got {_typename(value)}")
-    return tuple(_text(v, where) for v in value)
+    return tuple(_text(v, at) for v in value)
 
 
-def _identifier(value: Any, where: str) -> str:
-    text = _text(value, where)
+def _identifier(value: Any, at: _At) -> str:
+    text = _text(value, at)
     if not _ID_RE.match(text):
         raise InputError(
             f"must be lower-case letters, digits, '-' or '_' (e.g. 'anlotinib'), got {text!r}"
@@ -644,8 +453,8 @@ def _identifier(value: Any, where: str) -> str:
     return text
 
 
-def _count(lo: int, hi: int) -> Callable[[Any, str], int]:
-    def check(value: Any, where: str) -> int:
+def _count(lo: int, hi: int) -> Check:
+    def check(value: Any, at: _At) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float):
                 raise InputError(f"must be a whole number, got {value!r}")
@@ -657,27 +466,19 @@ def _count(lo: int, hi: int) -> Callable[[Any, str], int]:
     return check
 
 
-def _quantity(kind: Kind) -> Callable[[Any, str], Quantity]:
-    def check(value: Any, where: str) -> Quantity:
-        try:
-            return parse_quantity(value, kind, where)
-        except RegimenError as exc:
-            raise InputError(exc.what) from None
-
-    return check
+def _quantity(kind: Kind) -> Check:
+    return lambda value, at: parse_quantity(value, kind)
 
 
-def _quantity_list(kind: Kind) -> Callable[[Any, str], tuple[Quantity, ...]]:
-    one = _quantity(kind)
-
-    def check(value: Any, where: str) -> tuple[Quantity, ...]:
+def _quantity_list(kind: Kind) -> Check:
+    def check(value: Any, at: _At) -> tuple[Any, ...]:
         if not isinstance(value, list) or not value:
             got = "an empty array" if value == [] else _typename(value)
             raise InputError(f'must be a non-empty array like ["12 mg", "10 mg"], got {got}')
         out = []
         for i, v in enumerate(value):
             try:
-                out.append(one(v, where))
+                out.append(parse_quantity(v, kind))
             except RegimenError as exc:
                 raise InputError(f"item {i}: {exc.what}") from None
         return tuple(out)
@@ -685,16 +486,17 @@ def _quantity_list(kind: Kind) -> Callable[[Any, str], tuple[Quantity, ...]]:
     return check
 
 
-def _days_value(allow_zero: bool) -> Callable[[Any, str], int]:
-    def check(value: Any, where: str) -> int:
-        q = _quantity(DURATION)(value, where)
-        days = magnitude(q, "d")
+def _days(allow_zero: bool) -> Check:
+    def check(value: Any, at: _At) -> int:
+        days = magnitude(parse_quantity(value, DURATION), "d")
         if not float(days).is_integer():
             raise InputError(f"must be a whole number of days, got {value!r}")
         if days == 0 and not allow_zero:
             raise InputError(f"must be at least 1 d, got {value!r}")
-        if days > 3650:
-            raise InputError(f"{value!r} is beyond any plausible interval (limit 3650 d)")
+        if days > MAX_INTERVAL_DAYS:
+            raise InputError(
+                f"{value!r} is beyond any plausible interval (limit {MAX_INTERVAL_DAYS} d)"
+            )
         return int(days)
 
     return check
@@ -703,12 +505,11 @@ def _days_value(allow_zero: bool) -> Callable[[Any, str], int]:
 _DAYS_RE = re.compile(r"^\s*([0-9]+)\s*(?:-\s*([0-9]+))?\s*$")
 
 
-def _day_list(value: Any, where: str) -> tuple[int, ...]:
+def _day_list(value: Any, at: _At) -> tuple[int, ...]:
     """``"1-14"``, ``"1, 8, 15"``, ``"1-3, 8"`` or an array of whole numbers."""
     days: list[int] = []
     if isinstance(value, list):
-        for v in value:
-            days.append(_count(1, 365)(v, where))
+        days.extend(_count(1, MAX_CYCLE_LENGTH)(v, at) for v in value)
     elif isinstance(value, str):
         for part in value.split(","):
             m = _DAYS_RE.match(part)
@@ -718,8 +519,8 @@ def _day_list(value: Any, where: str) -> tuple[int, ...]:
             hi = int(m.group(2) or lo)
             if lo < 1 or hi < lo:
                 raise InputError(f"bad day range {part.strip()!r}; days count from 1, low to high")
-            if hi > 365:
-                raise InputError(f"day {hi} is beyond any cycle (limit 365)")
+            if hi > MAX_CYCLE_LENGTH:
+                raise InputError(f"day {hi} is beyond any cycle (limit {MAX_CYCLE_LENGTH})")
             days.extend(range(lo, hi + 1))
     else:
         raise InputError(f'must be day numbers like "1-14" or [1], got {_typename(value)}')
@@ -730,7 +531,7 @@ def _day_list(value: Any, where: str) -> tuple[int, ...]:
     return tuple(days)
 
 
-def _grade_range(value: Any, where: str) -> tuple[int, int]:
+def _grade_range(value: Any, at: _At) -> tuple[int, int]:
     """``"2"``, ``"3-4"``, or a whole number."""
     if isinstance(value, int) and not isinstance(value, bool):
         lo = hi = value
@@ -739,56 +540,237 @@ def _grade_range(value: Any, where: str) -> tuple[int, int]:
         hi = int(m.group(2) or lo)
     else:
         raise InputError(f'must be a grade like "2" or a range like "3-4", got {value!r}')
-    if not 0 <= lo <= hi <= 5:
-        raise InputError(f"grades run 0-5, low to high; got {value!r}")
+    if not 0 <= lo <= hi <= MAX_GRADE:
+        raise InputError(f"grades run 0-{MAX_GRADE}, low to high; got {value!r}")
     return lo, hi
 
 
-def _term(value: Any, where: str) -> RuleTarget:
-    text = _text(value, where)
+def _term(value: Any, at: _At) -> Any:
+    text = _text(value, at)
     target = rule_target(text)
     if target is None:
         raise InputError(f"unknown adverse-event term {text!r} (use a CTCAE term or 'any')")
     return target
 
 
-def _enum(cls: Any) -> Callable[[Any, str], Any]:
-    def check(value: Any, where: str) -> Any:
-        if isinstance(value, str):
-            for member in cls:
-                if member.value == value:
-                    return member
-        choices = ", ".join(repr(m.value) for m in cls)
-        raise InputError(f"must be one of {choices}, got {value!r}")
+def _one_of(options: Iterable[Any]) -> Check:
+    """One of ``options``: texts, or an enum's members (by their value)."""
+    by_text = {getattr(o, "value", o): o for o in options}
+
+    def check(value: Any, at: _At) -> Any:
+        if isinstance(value, str) and value in by_text:
+            return by_text[value]
+        raise InputError(f"must be one of {', '.join(map(repr, by_text))}, got {value!r}")
 
     return check
 
 
-def _choice(choices: Sequence[str]) -> Callable[[Any, str], str]:
-    def check(value: Any, where: str) -> str:
-        if value not in choices:
-            raise InputError(f"must be one of {', '.join(map(repr, choices))}, got {value!r}")
-        return str(value)
+# ---------------------------------------------------------------------------------------------
+# the regimen file, one declaration per table
 
-    return check
+_SOURCE_REF = _Ref("sources", "source")
+
+SOURCE = Table(
+    (
+        Key("kind", _one_of(SourceKind), required=True),
+        Key("title", _text, default=""),
+        Key("citation", _text, required=True, multiline=True),
+        Key("doi", _text, default=""),
+        Key("url", _text, default=""),
+        Key("note", _text, default="", multiline=True),
+    ),
+    model=Source,
+)
 
 
-class _AlreadyReported(RegimenError):
-    """A follow-on problem of one already reported (e.g. a source key when the whole
-    ``sources`` table is missing): not repeated."""
+def _start_rule(
+    after: str | None, gap: int | None, with_course: str | None, note: str
+) -> StartRule:
+    return StartRule(after=after, gap=gap or 0, with_course=with_course, note=note)
 
 
-def _source_ref(sources: dict[str, Source]) -> Callable[[Any, str], Source]:
-    def check(value: Any, where: str) -> Source:
-        key = _text(value, where)
-        if not sources:
-            raise _AlreadyReported("sources table missing")
-        if key not in sources:
-            known = ", ".join(sources) or "none"
-            raise InputError(f"unknown source {key!r} (sources: {known})")
-        return sources[key]
+def _start_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    if values.get("after") is not None and values.get("with") is not None:
+        yield (), "give either 'after' or 'with', not both"
+    elif values.get("gap") is not None and values.get("after") is None:
+        yield ("gap",), "only applies with 'after'"
 
-    return check
+
+START = Table(
+    (
+        Key("after", _identifier),
+        Key("gap", _days(allow_zero=True)),
+        Key("with", _identifier, to="with_course"),
+        Key("note", _text, default="", multiline=True),
+    ),
+    model=_start_rule,
+    check=_start_check,
+)
+
+PHASE = Table(
+    (
+        Key("technique", _text, required=True),
+        Key("fractions", _count(1, MAX_FRACTIONS), required=True),
+        Key("dose_per_fraction", _quantity(DOSE), required=True),
+        Key("treatment_days", _one_of(TreatmentDays), default=TreatmentDays.WEEKDAYS),
+        Key("source", _SOURCE_REF),
+    ),
+    model=Phase,
+)
+
+RADIOTHERAPY = Table(
+    (
+        Key(
+            "phases",
+            _Tables(PHASE, "must be an array of tables", "needs at least one phase"),
+            required="is required (at least one [[courses.phases]] table)",
+        ),
+        Key("declared_total", _quantity(DOSE)),
+    ),
+    model=RadiotherapyCourse,
+)
+
+RULE = Table(
+    (
+        Key("term", _term, required=True, to="target"),
+        Key("grades", _grade_range, required=True, to=("grade_min", "grade_max")),
+        Key("action", _one_of(Action), required=True),
+        Key("until_grade", _count(0, MAX_GRADE)),
+        Key("resume", _one_of(Resume)),
+        Key("max_hold", _days(allow_zero=False), to="max_hold_days"),
+        Key("source", _SOURCE_REF, required=True),
+        Key("note", _text, default="", multiline=True),
+        Key("review", _safe_text, default="", multiline=True),
+    ),
+    model=Rule,
+)
+
+
+def _single_level_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """A course with one dose level can only be held or discontinued."""
+    if len(values.get("dose_levels", ())) != 1 or "id" not in values:
+        return
+    why = "has a single dose level and can only be held or discontinued, not reduced"
+    for k, rule in enumerate(values.get("rules", ())):
+        if rule.action is Action.REDUCE or rule.resume is Resume.LOWER:
+            yield ("rules", k), f"{values['id']} {why}"
+
+
+DRUG = Table(
+    (
+        Key("drug", _text, required=True),
+        Key("route", _text, required=True),
+        Key("frequency", _safe_text, required=True),
+        Key("dose_levels", _quantity_list(AMOUNT), required=True),
+        Key("start_level", _quantity(AMOUNT)),
+        Key("dosing_days", _day_list, required=True),
+        Key("cycle_length", _days(allow_zero=False), required=True),
+        Key("cycles", _count(1, MAX_CYCLES)),
+        # Patient texts, then their Chinese translations (--lang zh), checked the same way.
+        Key("instruction", _safe_text, default="", multiline=True),
+        Key("missed_dose", _safe_text, default="", multiline=True),
+        Key("when_to_call", _safe_text, default="", multiline=True),
+        Key("drug_zh", _text, default=""),
+        Key("instruction_zh", _safe_text, default=""),
+        Key("missed_dose_zh", _safe_text, default=""),
+        Key("when_to_call_zh", _safe_text, default=""),
+        Key("strengths", _quantity_list(AMOUNT), default=()),
+        Key("dosage_form", _one_of(DOSAGE_FORMS), default="unit"),
+        Key("rules", _Tables(RULE, "must be an array of tables ([[courses.rules]])"), default=()),
+        Key("declared_cycle_total", _quantity(AMOUNT)),
+        Key("label_source", _SOURCE_REF),
+    ),
+    model=DrugCourse,
+    check=_single_level_check,
+)
+
+#: The course types: a [[courses]] table's ``type`` picks its keys and model.
+COURSE_TYPES: Mapping[str, Table] = {"radiotherapy": RADIOTHERAPY, "drug": DRUG}
+
+COURSE = Table(
+    (
+        Key("type", _one_of(tuple(COURSE_TYPES)), required=True, to=()),
+        Key("id", _identifier, required=True),
+        Key("name", _text, default=""),
+        Key(
+            "start",
+            _Sub(START, 'must be a table like { after = "rt", gap = "1 d" }'),
+            to=(),
+            default=StartRule(),
+        ),
+        Key("source", _SOURCE_REF),
+    ),
+    tag="type",
+    variants=COURSE_TYPES,
+)
+
+
+def _starts_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Course ids are unique and a course starts after or with an earlier one."""
+    items = values.get("courses", ())
+    ids = [item.get("id") for item, _ in items]
+    for i, (item, _) in enumerate(items):
+        if ids[i] is None:
+            continue
+        if ids[i] in ids[:i]:
+            yield ("courses", i, "id"), f"duplicate course id {ids[i]!r}"
+            continue
+        start = item.get("start")
+        ref = (start.after or start.with_course) if start is not None else None
+        if ref is not None and ref not in ids:
+            yield ("courses", i, "start"), f"refers to unknown course {ref!r}"
+        elif ref is not None and ids.index(ref) >= i:
+            yield ("courses", i, "start"), f"must refer to an earlier course, not {ref!r}"
+
+
+def _regimen(courses: list[tuple[dict[str, Any], Any]], **fields: Any) -> Regimen:
+    if any(course is None for _, course in courses):
+        raise _AlreadyReported("a course")
+    starts = {course.id: item["start"] for item, course in courses}
+    return Regimen(courses=tuple(course for _, course in courses), starts=starts, **fields)
+
+
+REGIMEN = Table(
+    (
+        Key("name", _text, required=True),
+        Key("description", _text, default="", multiline=True),
+        Key("notes", _text_list, default=(), multiline=True),
+        Key(
+            "sources",
+            _Named(SOURCE, "must be a table of [sources.KEY] tables"),
+            required="is required: every regimen cites its sources",
+        ),
+        Key(
+            "courses",
+            _Tables(
+                COURSE,
+                "must be an array of tables ([[courses]])",
+                "needs at least one course",
+                whole=False,
+            ),
+            required="is required (at least one [[courses]] table)",
+        ),
+    ),
+    model=_regimen,
+    check=_starts_check,
+)
+
+
+def _declared(spec: Table) -> Iterator[Key]:
+    """Every key of ``spec``, of its variants and of the tables nested in it."""
+    for key in spec.keys:
+        yield key
+        inner = getattr(key.check, "spec", None)
+        if isinstance(inner, Table):
+            yield from _declared(inner)
+    for variant in spec.variants.values():
+        yield from _declared(variant)
+
+
+#: Keys whose text may run over several lines (a multi-line TOML string; its line ends are
+#: one LF each after parsing). Every other text is one line. A translated text (``*_zh``)
+#: follows its key.
+MULTILINE_KEYS = frozenset(key.name for key in _declared(REGIMEN) if key.multiline)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -844,7 +826,6 @@ def parse_ae_log(
     text: str, where: str, regimen: Regimen, start: dt.date | None = None
 ) -> tuple[AdverseEvent, ...]:
     """Parse AE-log CSV text (see :func:`load_ae_log`); rows before ``start`` are errors."""
-    problems: list[tuple[str, str]] = []
     rows = list(_csv_rows(text, where))
     if not rows:
         raise LoadError(where, [("", "is empty; expected a header 'date,term,grade'")])
@@ -853,111 +834,74 @@ def parse_ae_log(
     missing = [c for c in AE_COLUMNS if c not in names]
     unknown = [n for n in names if n not in AE_COLUMNS + AE_OPTIONAL]
     if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing column {', '.join(repr(m) for m in missing)}")
-        if unknown:
-            parts.append(f"unknown column {', '.join(repr(u) for u in unknown)}")
-        raise LoadError(
-            where,
-            [
-                (
-                    f"line {header_line}",
-                    "; ".join(parts) + " (expected date,term,grade[,note][,course])",
-                )
-            ],
-        )
+        parts = [f"missing column {', '.join(map(repr, missing))}"] if missing else []
+        parts += [f"unknown column {', '.join(map(repr, unknown))}"] if unknown else []
+        expected = " (expected date,term,grade[,note][,course])"
+        raise LoadError(where, [(f"line {header_line}", "; ".join(parts) + expected)])
     if len(rows) - 1 > MAX_AE_ROWS:
         raise LoadError(where, [("", f"has more than {MAX_AE_ROWS} rows")])
-    course_ids = [c.id for c in regimen.courses]
+    problems: list[tuple[str, str]] = []
     events: list[AdverseEvent] = []
     seen: set[tuple[dt.date, str, str | None]] = set()
-    last_date: dt.date | None = None
     for line, row in rows[1:]:
-        loc = f"line {line}"
-        if len(row) != len(names):
-            problems.append((loc, f"has {len(row)} fields; the header has {len(names)}"))
-            continue
-        cell = dict(zip(names, (c.strip() for c in row), strict=True))
         try:
-            date = parse_date(cell["date"], loc)
+            if len(row) != len(names):
+                raise InputError(f"has {len(row)} fields; the header has {len(names)}")
+            cells = dict(zip(names, (c.strip() for c in row), strict=True))
+            event = _ae_row(cells, line, regimen, start)
+            date, key = event.date.isoformat(), (event.date, event.resolved.key, event.course)
+            if key in seen:
+                raise InputError(f"duplicate row: {event.term} on {date} already recorded")
+            seen.add(key)
+            if events and event.date < events[-1].date:
+                last = events[-1].date.isoformat()
+                raise InputError(f"rows must be in date order; {date} comes after {last}")
         except RegimenError as exc:
-            problems.append((loc, exc.what))
+            problems.append((f"line {line}", exc.what))
             continue
-        if start is not None and date < start:
-            problems.append(
-                (loc, f"{date.isoformat()} is before the plan's start ({start.isoformat()})")
-            )
-            continue
-        term = cell["term"]
-        if not term:
-            problems.append((loc, "term is empty"))
-            continue
-        bad = [k for k in ("term", "note", "course") if _CONTROL.search(cell.get(k, ""))]
-        if bad:
-            # The term and the note are printed in every output: no terminal or calendar control.
-            problems.append((loc, f"{bad[0]} holds a control or bidirectional-override character"))
-            continue
-        grade_text = cell["grade"]
-        if not re.fullmatch(r"-?\d+", grade_text):
-            problems.append((loc, f"grade must be a whole number 0-5, got {grade_text!r}"))
-            continue
-        grade = int(grade_text)
-        if not 0 <= grade <= 5:
-            problems.append((loc, f"grade must be 0-5 (CTCAE), got {grade}"))
-            continue
-        course = cell.get("course") or None
-        if course is not None and course not in course_ids:
-            problems.append(
-                (
-                    loc,
-                    f"course {course!r} is not a course of {regimen.id} "
-                    f"(courses: {', '.join(course_ids)})",
-                )
-            )
-            continue
-        resolved = resolve_term(term)
-        if resolved is None:
-            near = closest(term)
-            hint = f"; closest CTCAE terms: {', '.join(near)}" if near else ""
-            problems.append(
-                (
-                    loc,
-                    f"unknown adverse-event term {term!r}: not a CTCAE v5.0 term or a known "
-                    f"synonym{hint} (CTCAE's '... - Other, specify' terms log anything else)",
-                )
-            )
-            continue
-        if not resolved.grade_defined(grade):
-            name = resolved.ctcae_term or resolved.key
-            problems.append(
-                (
-                    loc,
-                    f"CTCAE v5.0 defines no grade {grade} for {name} "
-                    f"({resolved.defined_grades_text()}; 0 records recovery)",
-                )
-            )
-            continue
-        event = AdverseEvent(date, term, grade, resolved, course, cell.get("note", ""), line)
-        key = (date, event.resolved.key, course)
-        if key in seen:
-            problems.append((loc, f"duplicate row: {term} on {date.isoformat()} already recorded"))
-            continue
-        seen.add(key)
-        if last_date is not None and date < last_date:
-            problems.append(
-                (
-                    loc,
-                    f"rows must be in date order; {date.isoformat()} comes after "
-                    f"{last_date.isoformat()}",
-                )
-            )
-            continue
-        last_date = date
         events.append(event)
     if problems:
         raise LoadError(where, problems)
     return tuple(events)
+
+
+def _ae_row(
+    cells: dict[str, str], line: int, regimen: Regimen, start: dt.date | None
+) -> AdverseEvent:
+    """One AE-log row (its cells by column), or an :class:`InputError` saying what is wrong."""
+    date = parse_date(cells["date"])
+    if start is not None and date < start:
+        raise InputError(f"{date.isoformat()} is before the plan's start ({start.isoformat()})")
+    term = cells["term"]
+    if not term:
+        raise InputError("term is empty")
+    bad = [k for k in ("term", "note", "course") if _CONTROL.search(cells.get(k, ""))]
+    if bad:
+        # The term and the note are printed in every output: no terminal or calendar control.
+        raise InputError(f"{bad[0]} holds a control or bidirectional-override character")
+    if not re.fullmatch(r"-?\d+", cells["grade"]):
+        raise InputError(f"grade must be a whole number 0-{MAX_GRADE}, got {cells['grade']!r}")
+    grade = int(cells["grade"])
+    if not 0 <= grade <= MAX_GRADE:
+        raise InputError(f"grade must be 0-{MAX_GRADE} (CTCAE), got {grade}")
+    course = cells.get("course") or None
+    if course is not None and course not in regimen.course_ids:
+        known = ", ".join(regimen.course_ids)
+        raise InputError(f"course {course!r} is not a course of {regimen.id} (courses: {known})")
+    resolved = resolve_term(term)
+    if resolved is None:
+        near = closest(term)
+        hint = f"; closest CTCAE terms: {', '.join(near)}" if near else ""
+        raise InputError(
+            f"unknown adverse-event term {term!r}: not a CTCAE v5.0 term or a known synonym{hint}"
+            " (CTCAE's '... - Other, specify' terms log anything else)"
+        )
+    if not resolved.grade_defined(grade):
+        raise InputError(
+            f"CTCAE v5.0 defines no grade {grade} for {resolved.ctcae_term or resolved.key} "
+            f"({resolved.defined_grades_text()}; 0 records recovery)"
+        )
+    return AdverseEvent(date, term, grade, resolved, course, cells.get("note", ""), line)
 
 
 def _csv_rows(text: str, where: str) -> Iterator[tuple[int, list[str]]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from regimen.drugs import DrugCourse
+from regimen.drugs import DrugCourse, FieldError
 from regimen.errors import InputError
 from regimen.radiotherapy import RadiotherapyCourse
 from regimen.sources import Source
@@ -42,7 +42,7 @@ class Regimen:
     def __attrs_post_init__(self) -> None:
         ids = [c.id for c in self.courses]
         if len(set(ids)) != len(ids):
-            raise InputError("course ids must be unique", where="courses")
+            raise FieldError("course ids must be unique", "courses")
 
     def course(self, course_id: str) -> Course:
         """The course with this id; an error listing the known ids otherwise."""

@@ -21,6 +21,7 @@ from decimal import Decimal
 import attrs
 
 from regimen.errors import ExpressionError, InputError, RegimenError
+from regimen.sources import Source
 from regimen.units import DOSE, Quantity, format_quantity, parse_quantity, quantity, require
 
 #: The most fractions one phase may have; more is a typo, not a treatment.
@@ -61,12 +62,15 @@ class Phase:
         E.g. ``"IMRT"``, ``"Stereotactic boost"``.
     treatment_days : TreatmentDays
         The days it may treat on (scheduling).
+    source : Source or None
+        The source the regimen file cites for the phase, when it cites one.
     """
 
     fractions: int = attrs.field(validator=_check_fractions)
     dose_per_fraction: Quantity = attrs.field(validator=_check_dose)
     technique: str = ""
     treatment_days: TreatmentDays = TreatmentDays.WEEKDAYS
+    source: Source | None = None
 
     @property
     def total_dose(self) -> Quantity:
@@ -83,13 +87,15 @@ class RadiotherapyCourse:
     """Ordered radiotherapy phases delivered back to back, one fraction per treatment day.
 
     ``declared_total`` is a figure the source states (e.g. ``6100 cGy``) that ``validate``
-    checks against the arithmetic.
+    checks against the arithmetic; ``source`` is the source the regimen file cites for the
+    course, when it cites one.
     """
 
     id: str
     phases: tuple[Phase, ...] = attrs.field()
     declared_total: Quantity | None = None
     name: str = ""
+    source: Source | None = None
 
     @phases.validator
     def _phases_not_empty(
