@@ -589,14 +589,18 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def write_file(target: Path, text: str, *, replace: bool, where: str) -> None:
+def write_file(
+    target: Path, text: str, *, replace: bool, where: str, sync_folder: bool = True
+) -> None:
     """Write ``text`` (UTF-8, as given) to ``target`` whole or not at all.
 
     ``replace=False``: an existing ``target`` is never touched (the link into place fails
     atomically if one appears meanwhile). ``replace=True``: an existing *regular* file is
     replaced by a rename. Anything else at ``target`` (a folder, a device, a FIFO, a socket,
     also behind a symbolic link) is refused either way. ``where`` names the target in errors.
-    The new file's mode is ``0666`` less the umask.
+    The new file's mode is ``0666`` less the umask. ``sync_folder=False``: the folder is not
+    synced after the rename (the file's contents still are, before it): a caller writing many
+    files into one folder syncs it once, after the last (``batch``).
     """
     try:
         check_path_name(str(target), "output")
@@ -636,7 +640,8 @@ def write_file(target: Path, text: str, *, replace: bool, where: str) -> None:
             os.link(tmp_name, target)
             os.unlink(tmp_name)
         tmp_name = None
-        _sync_folder(folder)
+        if sync_folder:
+            _sync_folder(folder)
     except FileExistsError:
         raise InputError("already exists; use --force to replace it", where=where) from None
     except OSError as exc:

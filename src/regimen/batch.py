@@ -268,7 +268,8 @@ def process(job: Job) -> Outcome:
             built = app.build(request)
             text = app.render(request, built)
             events = app.count_events(job.fmt, text)
-            app.write_file(target, text, replace=True, where=target.name)
+            # The folder is synced once, before the summary (run_batch), not after each file.
+            app.write_file(target, text, replace=True, where=target.name, sync_folder=False)
         plan = built.plan
         rt_total = ""
         if reg.radiotherapy:
@@ -401,6 +402,9 @@ def run_batch(
         if progress is not None:
             progress(1)
     ordered = [results[r.line] for r in rows]
+    # Every patient file's contents were synced before its rename; one sync of the folder makes
+    # all the renames durable before the summary says the run is complete.
+    app._sync_folder(out_dir)
     app.write_file(summary, summary_csv(ordered), replace=True, where=str(summary))
     return ordered
 

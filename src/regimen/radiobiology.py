@@ -35,7 +35,16 @@ from typing import Literal, Protocol, TypeVar
 import attrs
 
 from regimen.errors import InputError
-from regimen.units import DOSE, DOSE_RATE, DURATION, Quantity, magnitude, quantity, require
+from regimen.units import (
+    DOSE,
+    DOSE_RATE,
+    DURATION,
+    Quantity,
+    checked_magnitude,
+    magnitude,
+    quantity,
+    require,
+)
 
 #: Above this dose per fraction [Gy] plain LQ is known to overestimate effect; human output warns.
 LQ_WARNING_THRESHOLD_GY = 6.0
@@ -55,7 +64,7 @@ class Fractionation(Protocol):
 
 def _gy(q: Quantity, what: str) -> float:
     """A dose [Gy] that must be finite and greater than zero."""
-    value = magnitude(require(q, DOSE, what), "Gy")
+    value = checked_magnitude(q, DOSE, "Gy", what)
     if not (value > 0 and math.isfinite(value)):
         raise InputError(f"must be greater than zero, got {value:g} Gy", where=what)
     return value
@@ -154,7 +163,11 @@ def bed_per_fraction(
               + \left(1 + \frac{2 d_T}{\alpha/\beta}\right)(d - d_T), \quad d > d_T
     """
     d = _gy(dose_per_fraction, "dose per fraction")
-    ab = _alpha_beta(alpha_beta)
+    return _per_fraction(d, _alpha_beta(alpha_beta), model, transition_dose)
+
+
+def _per_fraction(d: float, ab: float, model: Model, transition_dose: Quantity | None) -> float:
+    """:func:`bed_per_fraction` on floats already checked [Gy] (the model checks are here)."""
     if model == "lq-l":
         if transition_dose is None:
             raise InputError("the LQ-L model needs a transition dose (--transition-dose)")
@@ -196,9 +209,10 @@ def bed(
     >>> format_quantity(b.value)
     '91.7 Gy'
     """
-    _alpha_beta(alpha_beta)
+    ab = _gy(alpha_beta, "alpha/beta")  # checked once, not once per phase (bed_per_fraction)
     per_phase = [
-        p.fractions * bed_per_fraction(p.dose_per_fraction, alpha_beta, model, transition_dose)
+        p.fractions
+        * _per_fraction(_gy(p.dose_per_fraction, "dose per fraction"), ab, model, transition_dose)
         for p in phases
     ]
     return Bed(

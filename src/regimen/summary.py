@@ -398,12 +398,16 @@ def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> Dr
     unit = unit_symbol(course.start_dose)
 
     dispense: list[Dispense] = []
+    # Each dose goes to its cycle in one pass (not one pass over the doses per cycle), and each
+    # distinct dose is made up from the strengths once per course, not once per dose.
+    by_cycle: dict[int | None, list[Quantity]] = {}
+    for e in doses:
+        if e.dose is not None:
+            by_cycle.setdefault(e.cycle, []).append(e.dose)
     for c in cycles:
         per_strength: dict[float, tuple[Quantity, int]] = {}
-        for e in doses:
-            if e.cycle != c.number or e.dose is None:
-                continue
-            made = make_dose(e.dose, course.strengths) if course.strengths else None
+        for dose in by_cycle.get(c.number, ()):
+            made = _made(course, dose) if course.strengths else None
             for strength, count in made or ():
                 key = magnitude(strength, "mg")
                 q, n = per_strength.get(key, (strength, 0))
@@ -466,6 +470,32 @@ def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> Dr
         resume_dose=resume,
         waiting_cycle=waiting_cycle,
     )
+
+
+#: A dose made up from strengths: (strength, units) pairs, or None when none makes it.
+Made = tuple[tuple[Quantity, int], ...] | None
+
+#: id(course) -> (the course, its doses made up from its strengths, keyed by unit and
+#: magnitude). Keyed by id: hashing a frozen course would hash its pint quantities. The course is
+#: kept in the entry, so its id cannot be reused while the entry lives.
+_MADE_DOSES: dict[int, tuple[DrugCourse, dict[tuple[str, float], Made]]] = {}
+#: Courses remembered at most (a batch has a few regimens; a long test run makes many).
+_MADE_COURSES = 64
+
+
+def _made(course: DrugCourse, dose: Quantity) -> Made:
+    """:func:`make_dose` of ``dose`` from the course's strengths, worked out once per course and
+    dose (it depends on neither the patient nor the plan)."""
+    entry = _MADE_DOSES.get(id(course))
+    if entry is None or entry[0] is not course:
+        if len(_MADE_DOSES) >= _MADE_COURSES:
+            _MADE_DOSES.clear()
+        entry = _MADE_DOSES[id(course)] = (course, {})
+    key = (unit_symbol(dose), float(dose.magnitude))
+    memo = entry[1]
+    if key not in memo:
+        memo[key] = make_dose(dose, course.strengths)
+    return memo[key]
 
 
 def _hold_as_of(plan: Plan, course_id: str, when: dt.date) -> tuple[str, Quantity | None]:

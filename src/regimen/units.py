@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -132,7 +133,35 @@ def registry() -> pint.UnitRegistry[Any]:
         None, autoconvert_offset_to_baseunit=False, cache_folder=None
     )
     ureg.load_definitions(str(Path(__file__).with_name("units.txt")))
+    global _QUANTITY_CLASS
+    _QUANTITY_CLASS = ureg.Quantity
     return ureg
+
+
+#: The registry's quantity class, once :func:`registry` has built it (for exact type checks).
+_QUANTITY_CLASS: Any = None
+
+#: Accepted unit -> (quantity class, pint's unit container, whether the direct build is exact).
+_UNIT_ENTRIES: dict[str, tuple[Any, Any, bool]] = {}
+
+
+def _unit_entry(unit: str) -> tuple[Any, Any, bool]:
+    """What :func:`quantity` needs for ``unit``, worked out once per unit.
+
+    Pint's constructor parses the unit and inspects the value on every call (about 4 us, most
+    of a BED). A quantity of this registry is just its float magnitude and its unit container,
+    so :func:`quantity` sets those two directly; the first time, the result is compared with
+    the constructor's and the constructor is used whenever they differ in any attribute (a
+    pint release with another layout), so the shortcut can only ever give the same object.
+    """
+    cls = registry().Quantity
+    units = registry().parse_units(unit)._units
+    slow = cls(1.0, units)
+    fast = object.__new__(cls)
+    fast._magnitude = 1.0
+    fast._units = units
+    exact = type(fast) is type(slow) and vars(fast) == vars(slow)
+    return cls, units, exact
 
 
 def quantity(value: float | int | Decimal, unit: str) -> Quantity:
@@ -141,9 +170,19 @@ def quantity(value: float | int | Decimal, unit: str) -> Quantity:
     >>> format_quantity(quantity(12, "mg"))
     '12 mg'
     """
-    if unit not in _FACTORS:
-        raise UnitError(f"unit {unit!r} is not one regimen accepts")
-    return registry().Quantity(float(value), unit)
+    entry = _UNIT_ENTRIES.get(unit)
+    if entry is None:
+        if unit not in _FACTORS:
+            raise UnitError(f"unit {unit!r} is not one regimen accepts")
+        entry = _UNIT_ENTRIES[unit] = _unit_entry(unit)
+    cls, units, exact = entry
+    magnitude = float(value)
+    if not exact:  # pragma: no cover - only with a pint whose quantities hold more
+        return cls(magnitude, units)
+    q = object.__new__(cls)
+    q._magnitude = magnitude
+    q._units = units
+    return q
 
 
 def kind_of(q: Quantity) -> Kind:
@@ -161,7 +200,21 @@ def unit_symbol(q: Quantity) -> str:
     Memoised on the unit alone (pint's unit container is hashable and immutable): running
     pint's formatter for every quantity was most of the cost of a BED.
     """
-    return _symbol_of(q._units)
+    units = q._units
+    hit = _SYMBOLS.get(id(units))
+    if hit is not None and hit[0] is units:
+        return hit[1]
+    symbol = _symbol_of(units)
+    if len(_SYMBOLS) < _MAX_SYMBOLS:
+        _SYMBOLS[id(units)] = (units, symbol)
+    return symbol
+
+
+#: id(unit container) -> (the container, its symbol). Keyed by id: a container hashes in Python
+#: code, and regimen's quantities share a few containers. The container is kept in the entry,
+#: so its id cannot be reused while the entry lives; bounded, as arithmetic makes new ones.
+_SYMBOLS: dict[int, tuple[Any, str]] = {}
+_MAX_SYMBOLS = 256
 
 
 @cache
@@ -177,6 +230,10 @@ def require(q: object, kind: Kind, what: str = "value") -> Quantity:
     ...
     regimen.errors.UnitError: dose per fraction: needs a unit (Gy or cGy), got the bare number 12
     """
+    if type(q) is _QUANTITY_CLASS and _KIND_OF_UNIT.get(unit_symbol(q)) is kind:
+        # One of ours, of the right kind: what the checks below would conclude (pint's
+        # ``units`` builds an object on every access, so hasattr costs more than the rest).
+        return q
     if isinstance(q, (int, float, Decimal)):
         raise UnitError(
             f"needs a unit ({' or '.join(kind.units)}), got the bare number {q}", where=what
@@ -208,11 +265,25 @@ def magnitude(q: Quantity, unit: str) -> float:
     True
     """
     src = unit_symbol(q)
+    if src == unit and src in _FACTORS:
+        return float(q.magnitude)
     if src not in _FACTORS or unit not in _FACTORS or _KIND_OF_UNIT[src] is not _KIND_OF_UNIT[unit]:
         raise UnitError(f"cannot express {format_quantity(q)} in {unit}")
-    if src == unit:
-        return float(q.magnitude)
     return float(_exact(q) / _FACTORS[unit])
+
+
+def checked_magnitude(q: Quantity, kind: Kind, unit: str, what: str = "value") -> float:
+    """``magnitude(require(q, kind, what), unit)`` in one step, ``unit`` being of ``kind``.
+
+    A quantity of ``kind`` already in ``unit`` (a dose in Gy, most of a BED's inputs) is read
+    directly; anything else goes through :func:`require` and :func:`magnitude`.
+
+    >>> checked_magnitude(quantity(400, "cGy"), DOSE, "Gy")
+    4.0
+    """
+    if type(q) is _QUANTITY_CLASS and unit_symbol(q) == unit and _KIND_OF_UNIT[unit] is kind:
+        return float(q.magnitude)
+    return magnitude(require(q, kind, what), unit)
 
 
 def to_unit(q: Quantity, unit: str) -> Quantity:
@@ -362,7 +433,14 @@ def format_quantity(q: Quantity, places: int = 4) -> str:
     >>> format_quantity(quantity(12.0, "mg")), format_quantity(quantity(0.25, "mcg"))
     ('12 mg', '0.25 mcg')
     """
-    return f"{format_number(float(q.magnitude), places)} {unit_symbol(q)}"
+    return f"{_format_float(float(q.magnitude), places)} {unit_symbol(q)}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_float(value: float, places: int) -> str:
+    """:func:`format_number` of a float, memoised (the same few doses are formatted on every
+    event of a calendar). 0.0 and -0.0 share an entry: both are written ``0``."""
+    return format_number(value, places)
 
 
 def to_json(q: Quantity, places: int | None = None) -> dict[str, object]:
