@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from regimen.export.ics import IcsOptions
     from regimen.model import Regimen
     from regimen.schedule import Plan
-    from regimen.units import Quantity
+    from regimen.units import Amount
 
 #: The request's field names, as the library's errors give them (``where``), each optionally
 #: followed by a course id (``start_dose anlotinib``).
@@ -207,11 +207,11 @@ def course_starts(regimen: Regimen, values: Sequence[str]) -> dict[str, dt.date]
     return starts
 
 
-def start_doses(regimen: Regimen, values: Sequence[str]) -> dict[str, Quantity]:
+def start_doses(regimen: Regimen, values: Sequence[str]) -> dict[str, Amount]:
     """``COURSE=DOSE`` items -> {course id: dose}."""
     from regimen.units import AMOUNT, parse_quantity
 
-    doses: dict[str, Quantity] = {}
+    doses: dict[str, Amount] = {}
     for cid, value in pairs(values, "start_dose"):
         _known_course(regimen, cid, "start_dose")
         try:
@@ -422,7 +422,7 @@ class Request:
     start: dt.date
     fmt: str = "text"
     course_starts: Mapping[str, dt.date] = dataclasses.field(default_factory=dict)
-    start_doses: Mapping[str, Quantity] = dataclasses.field(default_factory=dict)
+    start_doses: Mapping[str, Amount] = dataclasses.field(default_factory=dict)
     ae_log: Path | None = None
     ae_log_name: str | None = None
     ae_log_checked: bool = False

@@ -23,7 +23,8 @@ from regimen import __version__, export
 from regimen.errors import InputError, RegimenError
 
 if TYPE_CHECKING:
-    from regimen.units import Kind, Quantity
+    from regimen.summary import TimeCorrection
+    from regimen.units import Dose, DoseRate, Duration, Kind
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,15 +327,15 @@ def _as_of(value: str | None, plan: Any) -> Any:
 @_format_option(("text", "json"))
 def bed(
     expr: str,
-    alpha_betas: tuple[Quantity, ...],
-    tumour_alpha_betas: tuple[Quantity, ...],
-    reference_dose: Quantity | None,
+    alpha_betas: tuple[Dose, ...],
+    tumour_alpha_betas: tuple[Dose, ...],
+    reference_dose: Dose | None,
     model: str,
-    transition_dose: Quantity | None,
-    overall_time: Quantity | None,
-    kickoff: Quantity | None,
-    k: Quantity | None,
-    dprolif: Quantity | None,
+    transition_dose: Dose | None,
+    overall_time: Duration | None,
+    kickoff: Duration | None,
+    k: DoseRate | None,
+    dprolif: DoseRate | None,
     fmt: str,
 ) -> None:
     """Physical dose, BED and EQD2 of a fractionation expression.
@@ -365,11 +366,11 @@ def bed(
 
 
 def _time_correction(
-    overall_time: Quantity | None,
-    kickoff: Quantity | None,
-    k: Quantity | None,
-    dprolif: Quantity | None,
-) -> Any:
+    overall_time: Duration | None,
+    kickoff: Duration | None,
+    k: DoseRate | None,
+    dprolif: DoseRate | None,
+) -> TimeCorrection | None:
     from regimen.summary import TimeCorrection
 
     if overall_time is None and kickoff is None and k is None and dprolif is None:
@@ -392,9 +393,9 @@ def _time_correction(
 @_format_option(("text", "json"))
 def isoeffect(
     expr: str,
-    dose_per_fraction: Quantity | None,
+    dose_per_fraction: Dose | None,
     fractions: int | None,
-    alpha_beta: Quantity,
+    alpha_beta: Dose,
     fmt: str,
 ) -> None:
     """The schedule with the same BED as EXPR, for a new dose per fraction or fraction count."""
@@ -635,13 +636,13 @@ def check_ics(path: str, expected: int | None) -> None:
 @_format_option(("text", "json"))
 def dose(
     regimen: str,
-    alpha_betas: tuple[Quantity, ...],
-    tumour_alpha_betas: tuple[Quantity, ...],
+    alpha_betas: tuple[Dose, ...],
+    tumour_alpha_betas: tuple[Dose, ...],
     schedule: dict[str, Any],
     as_of: str | None,
-    kickoff: Quantity | None,
-    k: Quantity | None,
-    dprolif: Quantity | None,
+    kickoff: Duration | None,
+    k: DoseRate | None,
+    dprolif: DoseRate | None,
     fmt: str,
 ) -> None:
     """Dose summary: radiotherapy dose, BED and EQD2; with --start, drug totals and dispensing.

@@ -22,7 +22,7 @@ import attrs
 from regimen.errors import InputError, RegimenError
 from regimen.modification import Rule
 from regimen.sources import Source
-from regimen.units import AMOUNT, Quantity, format_quantity, magnitude, require
+from regimen.units import AMOUNT, Amount, format_quantity, magnitude, require
 
 #: The most cycles any plan will lay out; more is refused rather than exhausting memory.
 MAX_CYCLES = 1000
@@ -106,7 +106,7 @@ def parse_frequency(text: str, cycle_length: int, dosing_days: tuple[int, ...]) 
     )
 
 
-def _mg(q: Quantity) -> float:
+def _mg(q: Amount) -> float:
     return magnitude(q, "mg")
 
 
@@ -124,7 +124,7 @@ class DrugCourse:
         The course id used on the command line (``--start-dose anlotinib=10mg``).
     drug, route, frequency : str
         ``"anlotinib"``, ``"oral"``, ``"once daily"`` (written out; never "qd").
-    dose_levels : tuple of Quantity
+    dose_levels : tuple of Amount
         [mg, mcg or g], strictly decreasing; the first is the starting level unless
         ``start_level`` says otherwise. One level means no reductions: hold or stop only.
     dosing_days : tuple of int
@@ -133,17 +133,17 @@ class DrugCourse:
         [d], e.g. 21.
     cycles : int or None
         Planned number of cycles; None means open-ended (the caller sets a horizon).
-    start_level : Quantity or None
+    start_level : Amount or None
         The starting dose, one of ``dose_levels``.
     instruction : str
         Patient-facing timing, e.g. ``"before breakfast"``.
     missed_dose : str
         Patient-facing rule for a missed dose.
-    strengths : tuple of Quantity
+    strengths : tuple of Amount
         Dosage-form strengths available for dispensing.
     rules : tuple of Rule
         Dose-modification rules (see :mod:`regimen.modification`).
-    declared_cycle_total : Quantity or None
+    declared_cycle_total : Amount or None
         A per-cycle total stated by the source, checked by ``validate``.
     label_source : Source or None
         The label cited when a reduction at the lowest level discontinues the drug.
@@ -157,17 +157,17 @@ class DrugCourse:
     drug: str
     route: str
     frequency: str
-    dose_levels: tuple[Quantity, ...] = attrs.field()
+    dose_levels: tuple[Amount, ...] = attrs.field()
     dosing_days: tuple[int, ...] = attrs.field(converter=_days)
     cycle_length: int
     cycles: int | None = None
-    start_level: Quantity | None = None
+    start_level: Amount | None = None
     instruction: str = ""
     missed_dose: str = ""
     when_to_call: str = ""
-    strengths: tuple[Quantity, ...] = attrs.field(default=())
+    strengths: tuple[Amount, ...] = attrs.field(default=())
     rules: tuple[Rule, ...] = attrs.field(default=())
-    declared_cycle_total: Quantity | None = None
+    declared_cycle_total: Amount | None = None
     label_source: Source | None = None
     name: str = ""
     #: What one unit of a strength is, for dispensing text: capsule, tablet, vial or unit.
@@ -240,7 +240,7 @@ class DrugCourse:
                         owner,
                     )
 
-    def level_index(self, dose: Quantity, where: str = "dose") -> int:
+    def level_index(self, dose: Amount, where: str = "dose") -> int:
         """Index of ``dose`` in :attr:`dose_levels`; an error if it is not one of them."""
         require(dose, AMOUNT, where)
         for i, level in enumerate(self.dose_levels):
@@ -254,7 +254,7 @@ class DrugCourse:
         )
 
     @property
-    def start_dose(self) -> Quantity:
+    def start_dose(self) -> Amount:
         """The starting dose."""
         return self.start_level if self.start_level is not None else self.dose_levels[0]
 
@@ -279,9 +279,7 @@ class DrugCourse:
 _EVERY = {f.text: f.every for f in FREQUENCIES.values()}
 
 
-def make_dose(
-    dose: Quantity, strengths: Sequence[Quantity]
-) -> tuple[tuple[Quantity, int], ...] | None:
+def make_dose(dose: Amount, strengths: Sequence[Amount]) -> tuple[tuple[Amount, int], ...] | None:
     """Whole units of the listed strengths that make ``dose`` exactly, in the fewest units
     (ties: the larger strengths first); None when no combination does.
 
@@ -322,7 +320,7 @@ def make_dose(
 _MAX_STEPS = 100_000
 
 
-def _micrograms(q: Quantity) -> int:
+def _micrograms(q: Amount) -> int:
     return round(_mg(q) * 1000)
 
 

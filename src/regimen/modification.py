@@ -38,7 +38,7 @@ import attrs
 from regimen.errors import InputError
 from regimen.sources import Source
 from regimen.terms import Resolved, RuleTarget, rule_target
-from regimen.units import Quantity, format_quantity
+from regimen.units import Amount, format_quantity
 
 MAX_GRADE = 5
 #: Grade at or above which an unrecovered row before the first dose delays day 1 even when its
@@ -234,8 +234,8 @@ class Decision:
     date: dt.date
     course: str
     kind: DecisionKind
-    dose_before: Quantity | None
-    dose_after: Quantity | None
+    dose_before: Amount | None
+    dose_after: Amount | None
     reason: str
     event: AdverseEvent | None = None
     rule: Rule | None = None
@@ -285,7 +285,7 @@ class DoseState:
     ----------
     course : str
         Course id, for decisions.
-    levels : sequence of Quantity
+    levels : sequence of Amount
         Dose levels, strictly decreasing.
     level : int
         Index of the starting level.
@@ -296,7 +296,7 @@ class DoseState:
     """
 
     course: str
-    levels: tuple[Quantity, ...]
+    levels: tuple[Amount, ...]
     level: int
     rules: tuple[Rule, ...]
     label_source: Source | None = None
@@ -314,7 +314,7 @@ class DoseState:
     _level_before_reduce: int = 0
 
     @property
-    def dose(self) -> Quantity:
+    def dose(self) -> Amount:
         """The current dose level."""
         return self.levels[self.level]
 
@@ -329,7 +329,7 @@ class DoseState:
         return self.discontinued_on is None
 
     @property
-    def resume_dose(self) -> Quantity:
+    def resume_dose(self) -> Amount:
         """The dose in force, or while on hold the dose the drug resumes at."""
         if self.holding and self.started and self._resume_lower:
             base = self._interrupted_at if self._interrupted_at is not None else self.level
@@ -345,14 +345,14 @@ class DoseState:
         self,
         date: dt.date,
         kind: DecisionKind,
-        after: Quantity | None,
+        after: Amount | None,
         reason: str,
         event: AdverseEvent | None = None,
         rule: Rule | None = None,
         *,
         source: Source | None = None,
         review: str = "",
-        before: Quantity | None = None,
+        before: Amount | None = None,
     ) -> None:
         if source is None and rule is not None:
             source = rule.source

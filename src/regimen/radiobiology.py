@@ -39,7 +39,9 @@ from regimen.units import (
     DOSE,
     DOSE_RATE,
     DURATION,
-    Quantity,
+    Dose,
+    DoseRate,
+    Duration,
     checked_magnitude,
     magnitude,
     quantity,
@@ -59,10 +61,10 @@ class Fractionation(Protocol):
     def fractions(self) -> int: ...
 
     @property
-    def dose_per_fraction(self) -> Quantity: ...
+    def dose_per_fraction(self) -> Dose: ...
 
 
-def _gy(q: Quantity, what: str) -> float:
+def _gy(q: Dose, what: str) -> float:
     """A dose [Gy] that must be finite and greater than zero."""
     value = checked_magnitude(q, DOSE, "Gy", what)
     if not (value > 0 and math.isfinite(value)):
@@ -70,7 +72,7 @@ def _gy(q: Quantity, what: str) -> float:
     return value
 
 
-def _alpha_beta(alpha_beta: Quantity) -> float:
+def _alpha_beta(alpha_beta: Dose) -> float:
     """alpha/beta [Gy], finite and > 0 (checked by :func:`_gy`)."""
     return _gy(alpha_beta, "alpha/beta")
 
@@ -81,20 +83,20 @@ class Bed:
 
     Parameters
     ----------
-    value : Quantity
+    value : Dose
         The BED [Gy].
-    alpha_beta : Quantity
+    alpha_beta : Dose
         The alpha/beta ratio it was computed for [Gy].
     model : {"lq", "lq-l"}
         ``lq`` for the linear-quadratic model, ``lq-l`` for Astrahan's LQ-L.
-    transition_dose : Quantity or None
+    transition_dose : Dose or None
         The LQ-L transition dose d_T [Gy]; None for plain LQ.
     """
 
-    value: Quantity
-    alpha_beta: Quantity
+    value: Dose
+    alpha_beta: Dose
     model: Model = "lq"
-    transition_dose: Quantity | None = None
+    transition_dose: Dose | None = None
 
     @property
     def gy(self) -> float:
@@ -130,7 +132,7 @@ class Bed:
         return attrs.evolve(self, value=quantity(self.gy + other.gy, "Gy"))
 
 
-def physical_dose(phases: Sequence[Fractionation]) -> Quantity:
+def physical_dose(phases: Sequence[Fractionation]) -> Dose:
     r"""Total physical dose, summed over phases [Gy].
 
     .. math:: D = \sum_i n_i d_i
@@ -145,10 +147,10 @@ def physical_dose(phases: Sequence[Fractionation]) -> Quantity:
 
 
 def bed_per_fraction(
-    dose_per_fraction: Quantity,
-    alpha_beta: Quantity,
+    dose_per_fraction: Dose,
+    alpha_beta: Dose,
     model: Model = "lq",
-    transition_dose: Quantity | None = None,
+    transition_dose: Dose | None = None,
 ) -> float:
     r"""BED of one fraction [Gy] (as a float in Gy).
 
@@ -166,7 +168,7 @@ def bed_per_fraction(
     return _per_fraction(d, _alpha_beta(alpha_beta), model, transition_dose)
 
 
-def _per_fraction(d: float, ab: float, model: Model, transition_dose: Quantity | None) -> float:
+def _per_fraction(d: float, ab: float, model: Model, transition_dose: Dose | None) -> float:
     """:func:`bed_per_fraction` on floats already checked [Gy] (the model checks are here)."""
     if model == "lq-l":
         if transition_dose is None:
@@ -181,9 +183,9 @@ def _per_fraction(d: float, ab: float, model: Model, transition_dose: Quantity |
 
 def bed(
     phases: Sequence[Fractionation],
-    alpha_beta: Quantity,
+    alpha_beta: Dose,
     model: Model = "lq",
-    transition_dose: Quantity | None = None,
+    transition_dose: Dose | None = None,
 ) -> Bed:
     r"""Biologically effective dose of a course, summed phase by phase [Gy].
 
@@ -195,10 +197,10 @@ def bed(
     ----------
     phases : sequence of Fractionation
         Each with ``fractions`` and ``dose_per_fraction`` [Gy or cGy].
-    alpha_beta : Quantity
+    alpha_beta : Dose
         alpha/beta ratio [Gy], > 0.
     model : {"lq", "lq-l"}
-    transition_dose : Quantity, optional
+    transition_dose : Dose, optional
         LQ-L transition dose d_T [Gy]; required for ``lq-l``.
 
     Examples
@@ -223,7 +225,7 @@ def bed(
     )
 
 
-def eqd(b: Bed, reference_dose: Quantity | None = None) -> Quantity:
+def eqd(b: Bed, reference_dose: Dose | None = None) -> Dose:
     r"""Equieffective dose in fractions of ``reference_dose`` (EQD_x; default EQD2) [Gy].
 
     .. math:: \mathrm{EQD}_x = \frac{\mathrm{BED}}{1 + x/(\alpha/\beta)}
@@ -269,7 +271,7 @@ class FractionsSolution:
 
 def fractions_for_bed(
     target: Bed,
-    dose_per_fraction: Quantity,
+    dose_per_fraction: Dose,
 ) -> FractionsSolution:
     r"""Fractions of ``dose_per_fraction`` giving the same BED as ``target``.
 
@@ -298,7 +300,7 @@ def fractions_for_bed(
     )
 
 
-def dose_per_fraction_for_bed(target: Bed, fractions: int) -> Quantity:
+def dose_per_fraction_for_bed(target: Bed, fractions: int) -> Dose:
     r"""Dose per fraction [Gy] that gives ``target`` BED in ``fractions`` fractions (LQ).
 
     Solves :math:`n d (1 + d/(\alpha/\beta)) = \mathrm{BED}` for the positive root:
@@ -327,7 +329,7 @@ def dose_per_fraction_for_bed(target: Bed, fractions: int) -> Quantity:
     return quantity(d, "Gy")
 
 
-def k_from_dprolif(dprolif: Quantity, alpha_beta: Quantity) -> Quantity:
+def k_from_dprolif(dprolif: DoseRate, alpha_beta: Dose) -> DoseRate:
     r"""Convert a repopulation rate in EQD2 units per day to BED units per day [Gy/d].
 
     .. math:: K = D_\mathrm{prolif} \left(1 + \frac{2}{\alpha/\beta}\right)
@@ -345,9 +347,9 @@ def k_from_dprolif(dprolif: Quantity, alpha_beta: Quantity) -> Quantity:
 
 def time_corrected_bed(
     b: Bed,
-    overall_time: Quantity,
-    kickoff_time: Quantity,
-    k: Quantity,
+    overall_time: Duration,
+    kickoff_time: Duration,
+    k: DoseRate,
 ) -> Bed:
     r"""Tumour BED corrected for repopulation during the overall treatment time [Gy].
 
@@ -359,11 +361,11 @@ def time_corrected_bed(
     Parameters
     ----------
     b : Bed
-    overall_time : Quantity
+    overall_time : Duration
         T, the overall treatment time [d].
-    kickoff_time : Quantity
+    kickoff_time : Duration
         T_k, when accelerated repopulation starts [d].
-    k : Quantity
+    k : DoseRate
         K, the BED recovered per day [Gy/d] (see :func:`k_from_dprolif`).
     """
     t = magnitude(require(overall_time, DURATION, "overall time"), "d")

@@ -17,12 +17,13 @@ from __future__ import annotations
 import enum
 import re
 from decimal import Decimal
+from typing import cast
 
 import attrs
 
 from regimen.errors import ExpressionError, InputError, RegimenError
 from regimen.sources import Source
-from regimen.units import DOSE, Quantity, format_quantity, parse_quantity, quantity, require
+from regimen.units import DOSE, Dose, format_quantity, parse_quantity, quantity, require
 
 #: The most fractions one phase may have; more is a typo, not a treatment.
 MAX_FRACTIONS = 200
@@ -42,7 +43,7 @@ def _check_fractions(instance: object, attribute: attrs.Attribute[int], value: i
         raise InputError(f"must be between 1 and {MAX_FRACTIONS}, got {value}", where="fractions")
 
 
-def _check_dose(instance: object, attribute: attrs.Attribute[Quantity], value: Quantity) -> None:
+def _check_dose(instance: object, attribute: attrs.Attribute[Dose], value: Dose) -> None:
     require(value, DOSE, "dose per fraction")
     if not value.magnitude > 0:
         raise InputError("must be greater than zero", where="dose per fraction")
@@ -56,7 +57,7 @@ class Phase:
     ----------
     fractions : int
         Number of fractions, 1-200.
-    dose_per_fraction : Quantity
+    dose_per_fraction : Dose
         [Gy or cGy], kept in the unit it was written in.
     technique : str
         E.g. ``"IMRT"``, ``"Stereotactic boost"``.
@@ -67,16 +68,18 @@ class Phase:
     """
 
     fractions: int = attrs.field(validator=_check_fractions)
-    dose_per_fraction: Quantity = attrs.field(validator=_check_dose)
+    dose_per_fraction: Dose = attrs.field(validator=_check_dose)
     technique: str = ""
     treatment_days: TreatmentDays = TreatmentDays.WEEKDAYS
     source: Source | None = None
 
     @property
-    def total_dose(self) -> Quantity:
+    def total_dose(self) -> Dose:
         """n x d, in the unit of the dose per fraction (exact in decimal)."""
         d = Decimal(repr(float(self.dose_per_fraction.magnitude)))
-        return quantity(d * self.fractions, str(format(self.dose_per_fraction.units, "~")))
+        # The unit is the dose's own (Gy or cGy), spelt by pint: a dose, though mypy sees a str.
+        unit = str(format(self.dose_per_fraction.units, "~"))
+        return cast("Dose", quantity(d * self.fractions, unit))
 
     def __str__(self) -> str:
         return f"{self.fractions} x {format_quantity(self.dose_per_fraction)}"
@@ -93,7 +96,7 @@ class RadiotherapyCourse:
 
     id: str
     phases: tuple[Phase, ...] = attrs.field()
-    declared_total: Quantity | None = None
+    declared_total: Dose | None = None
     name: str = ""
     source: Source | None = None
 
@@ -164,7 +167,7 @@ def parse_expression(expr: str) -> tuple[Phase, ...]:
                 total = parse_quantity(m.group("total"), DOSE, "expression")
                 per = Decimal(repr(float(total.magnitude))) / n
                 unit = str(format(total.units, "~"))
-                phases.append(Phase(n, quantity(per, unit), technique))
+                phases.append(Phase(n, cast("Dose", quantity(per, unit)), technique))
                 continue
         except ExpressionError:
             raise

@@ -37,7 +37,7 @@ from regimen.errors import InputError
 from regimen.model import Regimen
 from regimen.modification import AdverseEvent, Decision, DecisionKind, DoseState
 from regimen.radiotherapy import RadiotherapyCourse, TreatmentDays
-from regimen.units import Quantity, magnitude
+from regimen.units import Amount, Quantity, magnitude
 
 EventKind = Literal["fraction", "dose", "held"]
 
@@ -57,7 +57,7 @@ class Event:
     date: dt.date
     course: str
     kind: EventKind
-    dose: Quantity | None
+    dose: Quantity | None  # a dose per fraction (Gy, cGy) or a drug amount (mg, mcg, g)
     label: str
     fraction: int | None = None  # 1-based within the course
     fractions_total: int | None = None
@@ -163,7 +163,7 @@ class Plan:
         }
 
     @property
-    def final_dose(self) -> dict[str, Quantity]:
+    def final_dose(self) -> dict[str, Amount]:
         """Drug course id -> the dose level in force at the end (not discontinued)."""
         return {c: o.final_dose for c, o in self.outcomes.items() if o.discontinued_on is None}
 
@@ -173,7 +173,7 @@ class Plan:
         return {c: o.cycles_laid for c, o in self.outcomes.items()}
 
     @property
-    def start_doses(self) -> dict[str, Quantity]:
+    def start_doses(self) -> dict[str, Amount]:
         """Drug course id -> the dose the plan starts at."""
         return {c: o.start_dose for c, o in self.outcomes.items()}
 
@@ -261,7 +261,7 @@ class Plan:
             return Status.COMPLETED
         return Status.ACTIVE
 
-    def dose_in_force(self, course_id: str, as_of: dt.date) -> Quantity | None:
+    def dose_in_force(self, course_id: str, as_of: dt.date) -> Amount | None:
         """The dose level in force on ``as_of`` (None while on hold, waiting or stopped)."""
         if self.status(course_id, as_of) not in (Status.ACTIVE, Status.NOT_STARTED):
             return None
@@ -394,7 +394,7 @@ def build_plan(
     start: dt.date,
     *,
     course_starts: Mapping[str, dt.date] | None = None,
-    start_doses: Mapping[str, Quantity] | None = None,
+    start_doses: Mapping[str, Amount] | None = None,
     cycles: int | None = None,
     holidays_country: str | None = None,
     treat_makeup_days: bool = False,
@@ -406,7 +406,7 @@ def build_plan(
     ----------
     course_starts : mapping of course id -> date
         Overrides the placement of those courses.
-    start_doses : mapping of course id -> Quantity
+    start_doses : mapping of course id -> Amount
         Start a drug course at another of its dose levels [mg].
     cycles : int, optional
         Number of cycles for every drug course (required for open-ended courses).
@@ -646,7 +646,7 @@ class DrugOutcome:
     """How the replay of one drug course ended, and what it needs to answer day states."""
 
     course: str
-    start_dose: Quantity
+    start_dose: Amount
     #: Cycles asked for (``--cycles`` or the course's own) and cycles laid out (more when
     #: AE-log rows run beyond the horizon).
     cycles_requested: int
@@ -656,7 +656,7 @@ class DrugOutcome:
     walked_to: dt.date
     discontinued_on: dt.date | None
     #: The level in force at the end (the level it resumes at when a hold is open).
-    final_dose: Quantity
+    final_dose: Amount
     #: Dates on hold from the course's first day on (held dosing days, rest days on hold, days
     #: a day 1 waits).
     held: frozenset[dt.date]

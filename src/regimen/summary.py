@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import attrs
 
@@ -19,6 +20,10 @@ from regimen.modification import Decision, DecisionKind
 from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse
 from regimen.schedule import Plan, Status
 from regimen.units import (
+    Amount,
+    Dose,
+    DoseRate,
+    Duration,
     Quantity,
     format_quantity,
     magnitude,
@@ -35,10 +40,10 @@ DEFAULT_ALPHA_BETAS = (10, 3)
 class TimeCorrection:
     """Overall-time correction inputs: T, T_k and K (already in BED units per day)."""
 
-    overall_time: Quantity
-    kickoff_time: Quantity
-    k: Quantity | None = None
-    dprolif: Quantity | None = None
+    overall_time: Duration
+    kickoff_time: Duration
+    k: DoseRate | None = None
+    dprolif: DoseRate | None = None
 
     def __attrs_post_init__(self) -> None:
         if (self.k is None) == (self.dprolif is None):
@@ -49,7 +54,7 @@ class TimeCorrection:
         """Whether repopulation is corrected for at all (T > T_k)."""
         return magnitude(self.overall_time, "d") > magnitude(self.kickoff_time, "d")
 
-    def k_for(self, alpha_beta: Quantity) -> Quantity:
+    def k_for(self, alpha_beta: Dose) -> DoseRate:
         """K in BED units per day for this alpha/beta."""
         if self.k is not None:
             return self.k
@@ -62,7 +67,7 @@ class PhaseTerm:
     """One phase's BED term for one alpha/beta."""
 
     phase: Phase
-    bed: Quantity  # [Gy]
+    bed: Dose  # [Gy]
     linear: bool  # True when LQ-L's linear branch was used
 
 
@@ -75,16 +80,16 @@ class BedResult:
     tissue: correcting it for repopulation would understate its BED, the unsafe direction).
     """
 
-    alpha_beta: Quantity
+    alpha_beta: Dose
     terms: tuple[PhaseTerm, ...]
     bed: rb.Bed
-    eqd2: Quantity
-    eqd: Quantity | None  # EQD at the reference dose, when one was asked for
+    eqd2: Dose
+    eqd: Dose | None  # EQD at the reference dose, when one was asked for
     corrected: rb.Bed | None  # time-corrected BED, when asked (tumour only)
-    k: Quantity | None
+    k: DoseRate | None
     tissue: str = "other"
-    corrected_eqd2: Quantity | None = None  # BED_T / (1 + 2 Gy / (alpha/beta))
-    corrected_eqd: Quantity | None = None  # BED_T / (1 + x / (alpha/beta)) at the reference dose
+    corrected_eqd2: Dose | None = None  # BED_T / (1 + 2 Gy / (alpha/beta))
+    corrected_eqd: Dose | None = None  # BED_T / (1 + x / (alpha/beta)) at the reference dose
 
 
 @attrs.frozen
@@ -92,23 +97,23 @@ class BedReport:
     """Everything ``regimen bed`` shows."""
 
     phases: tuple[Phase, ...]
-    total_dose: Quantity
+    total_dose: Dose
     results: tuple[BedResult, ...]
     model: rb.Model
-    transition_dose: Quantity | None
-    reference_dose: Quantity | None
+    transition_dose: Dose | None
+    reference_dose: Dose | None
     time: TimeCorrection | None
     warnings: tuple[str, ...]
 
 
 def bed_report(
     phases: Sequence[Phase],
-    alpha_betas: Sequence[Quantity],
-    reference_dose: Quantity | None = None,
+    alpha_betas: Sequence[Dose],
+    reference_dose: Dose | None = None,
     model: rb.Model = "lq",
-    transition_dose: Quantity | None = None,
+    transition_dose: Dose | None = None,
     time: TimeCorrection | None = None,
-    tumour_alpha_betas: Sequence[Quantity] = (),
+    tumour_alpha_betas: Sequence[Dose] = (),
 ) -> BedReport:
     """Compute the BED/EQD report of a course for each alpha/beta (never summed across them).
 
@@ -183,11 +188,11 @@ class IsoeffectReport:
 
     phases: tuple[Phase, ...]
     target: rb.Bed
-    dose_per_fraction: Quantity
+    dose_per_fraction: Dose
     fractions_exact: float
     fractions: int
     rounding: str
-    total_dose: Quantity
+    total_dose: Dose
     solved: str  # "fractions" or "dose_per_fraction"
     #: BED of the schedule actually given (the rounded number of fractions), same alpha/beta.
     rounded_bed: rb.Bed | None = None
@@ -196,8 +201,8 @@ class IsoeffectReport:
 
 def isoeffect_report(
     phases: Sequence[Phase],
-    alpha_beta: Quantity,
-    dose_per_fraction: Quantity | None = None,
+    alpha_beta: Dose,
+    dose_per_fraction: Dose | None = None,
     fractions: int | None = None,
 ) -> IsoeffectReport:
     """Solve for the fractions (given a dose per fraction) or the dose per fraction (given a
@@ -246,7 +251,7 @@ def isoeffect_report(
     )
 
 
-def _lq_warnings(dose_per_fraction: Quantity) -> tuple[str, ...]:
+def _lq_warnings(dose_per_fraction: Dose) -> tuple[str, ...]:
     """The plain-LQ warning for a solved or given dose per fraction above the threshold."""
     if magnitude(dose_per_fraction, "Gy") <= rb.LQ_WARNING_THRESHOLD_GY:
         return ()
@@ -293,7 +298,7 @@ class Dispense:
     """Units of one strength to dispense for one cycle."""
 
     cycle: int
-    strength: Quantity
+    strength: Amount
     count: int
 
 
@@ -301,11 +306,11 @@ class Dispense:
 class RdiBasis:
     """What a relative dose intensity is measured against (for the text's formula and JSON)."""
 
-    standard_per_cycle: Quantity  # the protocol's dose per cycle [mg]
+    standard_per_cycle: Amount  # the protocol's dose per cycle [mg]
     cycle_length: int  # [d]
     period_start: dt.date
     period_end: dt.date
-    delivered: Quantity  # in the period, on or before the as-of date [mg]
+    delivered: Amount  # in the period, on or before the as-of date [mg]
 
     @property
     def period_days(self) -> int:
@@ -331,27 +336,27 @@ class DrugSummary:
     drug: str
     as_of: dt.date
     status: Status
-    planned_total: Quantity
-    delivered_total: Quantity
+    planned_total: Amount
+    delivered_total: Amount
     dosing_days_planned: int
     dosing_days_delivered: int
     dispense: tuple[Dispense, ...]
     dosage_form: str
     relative_dose_intensity: float | None
     rdi_basis: RdiBasis | None
-    current_dose: Quantity | None
+    current_dose: Amount | None
     next_cycle_start: dt.date | None
     discontinued_on: dt.date | None
     cycles_planned: int
     cycles_started: int
     #: While on hold: what the hold is and the dose it resumes at.
     hold: str = ""
-    resume_dose: Quantity | None = None
+    resume_dose: Amount | None = None
     #: While waiting: the cycle whose day 1 waits.
     waiting_cycle: int | None = None
 
 
-def units_for_dose(dose: Quantity, strengths: Sequence[Quantity]) -> tuple[Quantity, int] | None:
+def units_for_dose(dose: Amount, strengths: Sequence[Amount]) -> tuple[Amount, int] | None:
     """The strength giving ``dose`` as whole units of one strength, in the fewest units.
 
     >>> from regimen.units import quantity as q, format_quantity
@@ -394,7 +399,7 @@ def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> Dr
     started = [c for c in cycles if c.day1 <= when]
     planned_doses = n_cycles * course.doses_per_cycle
     planned_mg = planned_doses * magnitude(outcome.start_dose, "mg")
-    delivered_mg = math.fsum(magnitude(e.dose, "mg") for e in given) * per_day
+    delivered_mg = math.fsum(magnitude(e.dose, "mg") for e in given if e.dose is not None) * per_day
     unit = unit_symbol(course.start_dose)
 
     dispense: list[Dispense] = []
@@ -405,7 +410,7 @@ def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> Dr
         if e.dose is not None:
             by_cycle.setdefault(e.cycle, []).append(e.dose)
     for c in cycles:
-        per_strength: dict[float, tuple[Quantity, int]] = {}
+        per_strength: dict[float, tuple[Amount, int]] = {}
         for dose in by_cycle.get(c.number, ()):
             made = _made(course, dose) if course.strengths else None
             for strength, count in made or ():
@@ -473,7 +478,7 @@ def drug_summary(plan: Plan, course_id: str, as_of: dt.date | None = None) -> Dr
 
 
 #: A dose made up from strengths: (strength, units) pairs, or None when none makes it.
-Made = tuple[tuple[Quantity, int], ...] | None
+Made = tuple[tuple[Amount, int], ...] | None
 
 #: id(course) -> (the course, its doses made up from its strengths, keyed by unit and
 #: magnitude). Keyed by id: hashing a frozen course would hash its pint quantities. The course is
@@ -494,15 +499,16 @@ def _made(course: DrugCourse, dose: Quantity) -> Made:
     key = (unit_symbol(dose), float(dose.magnitude))
     memo = entry[1]
     if key not in memo:
-        memo[key] = make_dose(dose, course.strengths)
+        # A drug course's events carry amounts (Event.dose also holds radiotherapy doses).
+        memo[key] = make_dose(cast("Amount", dose), course.strengths)
     return memo[key]
 
 
-def _hold_as_of(plan: Plan, course_id: str, when: dt.date) -> tuple[str, Quantity | None]:
+def _hold_as_of(plan: Plan, course_id: str, when: dt.date) -> tuple[str, Amount | None]:
     """The hold in force on ``when`` as words, and the dose it resumes at."""
     outcome = plan.outcomes[course_id]
     opened: list[Decision] = []
-    resume: Quantity | None = None
+    resume: Amount | None = None
     for d in plan.decisions:
         if d.course != course_id:
             continue
@@ -539,11 +545,11 @@ class DoseReport:
 
 def dose_report(
     regimen: Regimen,
-    alpha_betas: Sequence[Quantity] = (),
+    alpha_betas: Sequence[Dose] = (),
     plan: Plan | None = None,
-    reference_dose: Quantity | None = None,
+    reference_dose: Dose | None = None,
     time: TimeCorrection | None = None,
-    tumour_alpha_betas: Sequence[Quantity] = (),
+    tumour_alpha_betas: Sequence[Dose] = (),
     as_of: dt.date | None = None,
 ) -> DoseReport:
     """The dose summary of a regimen; drug figures and the overall time need a plan.

@@ -16,6 +16,11 @@ Pint cannot tell a physical dose from a BED (both are Gy), a gray from a sievert
 radiation "rad" from the radian; so Sv, rad, J/kg, ug and friends are refused with a message
 that says what to write instead.
 
+For the type checker a quantity is pint's typed class (:data:`Quantity`), and each kind has a
+static type of its own (:data:`Dose`, :data:`Amount`, :data:`Duration`, :data:`DoseRate`):
+``quantity(2, "Gy")`` is a ``Dose``, so mypy refuses it (or a bare ``2.0``) where an ``Amount``
+is due. These types cost nothing at run time (tests/typing/ shows what mypy refuses).
+
 Conversions between units of one kind are done in decimal arithmetic, so ``200 cGy`` becomes
 exactly the float ``2.0`` and ``5040 cGy`` exactly the float nearest to 50.4, the same numbers
 that ``2 Gy`` and ``50.4 Gy`` give.
@@ -40,15 +45,35 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, NewType, TypeAlias, cast, overload
 
 from regimen.errors import UnitError
 
 if TYPE_CHECKING:
     import pint
 
-#: A pint quantity from :func:`registry` (pint's own stubs are incomplete, so typed as Any).
-Quantity: TypeAlias = Any
+    #: A quantity of the registry (what :func:`quantity` and :func:`parse_quantity` return):
+    #: pint's own typed class, so a bare ``float`` or ``int`` is a type error where one is due.
+    Quantity: TypeAlias = pint.Quantity[float]
+    #: Quantities of one :class:`Kind` each. Static types only: mypy keeps a dose from being
+    #: passed where a drug amount is due; at run time they are the same pint objects (no
+    #: wrapper, no cost), made by :func:`quantity`, :func:`parse_quantity` and :func:`require`,
+    #: which pick the kind from a literal unit (``quantity(2, "Gy")`` is a :data:`Dose`) or a
+    #: literal kind (``parse_quantity(text, DOSE)``).
+    Dose = NewType("Dose", Quantity)  # Gy, cGy (also BED, EQD2, alpha/beta)
+    Amount = NewType("Amount", Quantity)  # mg, mcg, g
+    Duration = NewType("Duration", Quantity)  # d, wk
+    DoseRate = NewType("DoseRate", Quantity)  # Gy/d, cGy/d
+else:
+    # At run time the names exist for imports only; annotations are never evaluated
+    # (every module has ``from __future__ import annotations``), and pint is imported lazily.
+    Quantity = Dose = Amount = Duration = DoseRate = Any
+
+#: The units of each kind, as literal types for the overloads below.
+DoseUnit: TypeAlias = Literal["Gy", "cGy"]
+AmountUnit: TypeAlias = Literal["mg", "mcg", "g"]
+DurationUnit: TypeAlias = Literal["d", "wk"]
+DoseRateUnit: TypeAlias = Literal["Gy/d", "cGy/d"]
 
 
 class Kind(enum.Enum):
@@ -69,10 +94,11 @@ class Kind(enum.Enum):
         return self.units[0]
 
 
-DOSE = Kind.DOSE
-AMOUNT = Kind.AMOUNT
-DURATION = Kind.DURATION
-DOSE_RATE = Kind.DOSE_RATE
+# Final, so that mypy sees each as its literal member and picks the kind's overload.
+DOSE: Final = Kind.DOSE
+AMOUNT: Final = Kind.AMOUNT
+DURATION: Final = Kind.DURATION
+DOSE_RATE: Final = Kind.DOSE_RATE
 
 #: Exact factor from each accepted unit to its kind's canonical unit.
 _FACTORS: dict[str, Decimal] = {
@@ -139,13 +165,13 @@ def registry() -> pint.UnitRegistry[Any]:
 
 
 #: The registry's quantity class, once :func:`registry` has built it (for exact type checks).
-_QUANTITY_CLASS: Any = None
+_QUANTITY_CLASS: type[pint.Quantity[Any]] | None = None
 
 #: Accepted unit -> (quantity class, pint's unit container, whether the direct build is exact).
-_UNIT_ENTRIES: dict[str, tuple[Any, Any, bool]] = {}
+_UNIT_ENTRIES: dict[str, tuple[type[pint.Quantity[Any]], Any, bool]] = {}
 
 
-def _unit_entry(unit: str) -> tuple[Any, Any, bool]:
+def _unit_entry(unit: str) -> tuple[type[pint.Quantity[Any]], Any, bool]:
     """What :func:`quantity` needs for ``unit``, worked out once per unit.
 
     Pint's constructor parses the unit and inspects the value on every call (about 4 us, most
@@ -164,6 +190,16 @@ def _unit_entry(unit: str) -> tuple[Any, Any, bool]:
     return cls, units, exact
 
 
+@overload
+def quantity(value: float | int | Decimal, unit: DoseUnit) -> Dose: ...
+@overload
+def quantity(value: float | int | Decimal, unit: AmountUnit) -> Amount: ...
+@overload
+def quantity(value: float | int | Decimal, unit: DurationUnit) -> Duration: ...
+@overload
+def quantity(value: float | int | Decimal, unit: DoseRateUnit) -> DoseRate: ...
+@overload
+def quantity(value: float | int | Decimal, unit: str) -> Quantity: ...
 def quantity(value: float | int | Decimal, unit: str) -> Quantity:
     """Make a quantity in one of the accepted units.
 
@@ -179,7 +215,7 @@ def quantity(value: float | int | Decimal, unit: str) -> Quantity:
     magnitude = float(value)
     if not exact:  # pragma: no cover - only with a pint whose quantities hold more
         return cls(magnitude, units)
-    q = object.__new__(cls)
+    q: Quantity = object.__new__(cls)
     q._magnitude = magnitude
     q._units = units
     return q
@@ -194,6 +230,16 @@ def kind_of(q: Quantity) -> Kind:
         raise UnitError(f"unit {unit!r} is not one regimen accepts") from None
 
 
+@overload
+def unit_symbol(q: Dose) -> DoseUnit: ...
+@overload
+def unit_symbol(q: Amount) -> AmountUnit: ...
+@overload
+def unit_symbol(q: Duration) -> DurationUnit: ...
+@overload
+def unit_symbol(q: DoseRate) -> DoseRateUnit: ...
+@overload
+def unit_symbol(q: Quantity) -> str: ...
 def unit_symbol(q: Quantity) -> str:
     """The unit of ``q`` as regimen writes it (``cGy``, ``mg``, ``Gy/d``).
 
@@ -222,6 +268,16 @@ def _symbol_of(units: Any) -> str:
     return str(format(registry().Unit(units), "~")).replace(" ", "")
 
 
+@overload
+def require(q: object, kind: Literal[Kind.DOSE], what: str = ...) -> Dose: ...
+@overload
+def require(q: object, kind: Literal[Kind.AMOUNT], what: str = ...) -> Amount: ...
+@overload
+def require(q: object, kind: Literal[Kind.DURATION], what: str = ...) -> Duration: ...
+@overload
+def require(q: object, kind: Literal[Kind.DOSE_RATE], what: str = ...) -> DoseRate: ...
+@overload
+def require(q: object, kind: Kind, what: str = ...) -> Quantity: ...
 def require(q: object, kind: Kind, what: str = "value") -> Quantity:
     """Check that ``q`` is a quantity of ``kind``; a bare number or another kind is an error.
 
@@ -240,14 +296,17 @@ def require(q: object, kind: Kind, what: str = "value") -> Quantity:
         )
     if not hasattr(q, "units") or not hasattr(q, "magnitude"):
         raise UnitError(f"expected {_an(kind.label)}, got {q!r}", where=what)
-    actual = kind_of(q)
+    # Quantity-like (one of ours of another kind, or another registry's): read as a quantity
+    # from here on, as before; the kind check below still applies.
+    other = cast("Quantity", q)
+    actual = kind_of(other)
     if actual is not kind:
         raise UnitError(
-            f"{format_quantity(q)} is {_an(actual.label)}; {_an(kind.label)} needs "
+            f"{format_quantity(other)} is {_an(actual.label)}; {_an(kind.label)} needs "
             f"{' or '.join(kind.units)}",
             where=what,
         )
-    return q
+    return other
 
 
 def _exact(q: Quantity) -> Decimal:
@@ -286,11 +345,31 @@ def checked_magnitude(q: Quantity, kind: Kind, unit: str, what: str = "value") -
     return magnitude(require(q, kind, what), unit)
 
 
+@overload
+def to_unit(q: Dose, unit: DoseUnit) -> Dose: ...
+@overload
+def to_unit(q: Amount, unit: AmountUnit) -> Amount: ...
+@overload
+def to_unit(q: Duration, unit: DurationUnit) -> Duration: ...
+@overload
+def to_unit(q: DoseRate, unit: DoseRateUnit) -> DoseRate: ...
+@overload
+def to_unit(q: Quantity, unit: str) -> Quantity: ...
 def to_unit(q: Quantity, unit: str) -> Quantity:
     """``q`` converted (exactly, in decimal) to ``unit`` of the same kind."""
     return quantity(magnitude(q, unit), unit)
 
 
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.DOSE], what: str = ...) -> Dose: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.AMOUNT], what: str = ...) -> Amount: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.DURATION], what: str = ...) -> Duration: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.DOSE_RATE], what: str = ...) -> DoseRate: ...
+@overload
+def parse_quantity(text: object, kind: Kind, what: str = ...) -> Quantity: ...
 def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
     """Parse ``"400 cGy"``, ``"12mg"`` or ``"21 d"`` strictly as a quantity of ``kind``.
 

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from regimen.summary import BedReport, BedResult, IsoeffectReport
-from regimen.units import Quantity, format_number, format_quantity, to_json, to_unit
+from regimen.units import Dose, Quantity, format_number, format_quantity, to_json, to_unit
 
 AB = "α/β"
 #: Places for derived values (BED, EQD) in text: 0.01 Gy = 1 cGy.
@@ -19,11 +19,11 @@ DERIVED_PLACES = 2
 JSON_PLACES = 10
 
 
-def _gy(q: Quantity, places: int = 4) -> str:
+def _gy(q: Dose, places: int = 4) -> str:
     return format_quantity(to_unit(q, "Gy"), places)
 
 
-def _d(q: Quantity) -> str:
+def _d(q: Dose) -> str:
     return _gy(q, DERIVED_PLACES)
 
 

@@ -27,7 +27,7 @@ from regimen.drugs import DrugCourse
 from regimen.export.words import Words
 from regimen.modification import Decision, DecisionKind
 from regimen.schedule import DayKind, DayState, Event, Plan
-from regimen.units import format_quantity, magnitude
+from regimen.units import Quantity, format_quantity, magnitude
 
 CSS = """
 *{box-sizing:border-box}
@@ -80,11 +80,11 @@ def _months(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
     return out
 
 
-def _fmt(q: object) -> str:
+def _fmt(q: Quantity | None) -> str:
     return format_quantity(q) if q is not None else ""
 
 
-def _q(q: object) -> str:
+def _q(q: Quantity | None) -> str:
     """A dose, its number and unit kept on one line."""
     return f'<span class="q">{escape(_fmt(q))}</span>' if q is not None else ""
 
