@@ -500,10 +500,10 @@ AE_TERMS = (
 def growth(report: Report, folder: Path, n: int, patients: int) -> list[str]:
     sys.path.insert(0, str(ROOT / "src"))
     from regimen import app
+    from regimen.drug_report import drug_summary
     from regimen.export import ics
     from regimen.loading import load_regimen
     from regimen.schedule import build_plan
-    from regimen.summary import drug_summary
 
     reg = load_regimen("anlotinib-sts")
     opts = ics.options(dt.datetime(2022, 1, 1, tzinfo=dt.UTC))

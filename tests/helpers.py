@@ -29,8 +29,8 @@ import pytest
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError
 from regimen.loading import load_regimen
-from regimen.model import Regimen
 from regimen.modification import AdverseEvent
+from regimen.regimen import Regimen
 from regimen.sources import Source, SourceKind
 from regimen.terms import resolve
 from regimen.units import magnitude, quantity

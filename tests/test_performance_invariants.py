@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regimen import summary
+from regimen import drug_report
 from regimen.drugs import DrugCourse
 from regimen.errors import UnitError
 from regimen.export import ics
@@ -199,7 +199,7 @@ def _counted_summary(cycles: int) -> tuple[int, int]:
         for e in plan.events
     )
     counted = attrs.evolve(plan, events=events)
-    summary.drug_summary(counted, "anlotinib")
+    drug_report.drug_summary(counted, "anlotinib")
     return len(reads), len(events)
 
 
@@ -216,20 +216,20 @@ def test_regression_make_dose_runs_once_per_course_and_dose(
 ) -> None:
     """Dispensing made every dose up from the strengths again (84 times for 6 cycles)."""
     calls: list[object] = []
-    real = summary.make_dose
+    real = drug_report.make_dose
 
     def counting(dose: Any, strengths: Any) -> Any:
         calls.append(dose)
         return real(dose, strengths)
 
-    monkeypatch.setattr(summary, "make_dose", counting)
-    monkeypatch.setattr(summary, "_MADE_DOSES", {})
+    monkeypatch.setattr(drug_report, "make_dose", counting)
+    monkeypatch.setattr(drug_report, "_MADE_DOSES", {})
     reg = load_regimen("anlotinib-sts")
     course = reg.course("anlotinib")
     assert isinstance(course, DrugCourse) and course.strengths
-    first = summary.drug_summary(build_plan(reg, dt.date(2022, 1, 3), cycles=60), "anlotinib")
+    first = drug_report.drug_summary(build_plan(reg, dt.date(2022, 1, 3), cycles=60), "anlotinib")
     assert len(calls) == 1  # one dose level in use: 12 mg
-    again = summary.drug_summary(build_plan(reg, dt.date(2023, 1, 2), cycles=60), "anlotinib")
+    again = drug_report.drug_summary(build_plan(reg, dt.date(2023, 1, 2), cycles=60), "anlotinib")
     assert len(calls) == 1
     # 12 mg a day from one 12 mg capsule, 14 days a cycle, for each of the 60 cycles
     assert [(d.cycle, format_quantity(d.strength), d.count) for d in first.dispense] == [

@@ -1,7 +1,7 @@
 """Invariants every plan keeps, whatever the start, the cycles and the AE log.
 
 The plans come from the calendar engine (regimen.schedule), the dose-modification replay
-(regimen.modification) and the dose summary (regimen.summary), drawn at random by Hypothesis.
+(regimen.modification) and the drug summary (regimen.drug_report), drawn at random by Hypothesis.
 Invariants: dose and held events fall on dosing days of their cycle; no date is both held and
 dosed; the dose never rises; delivered totals are the sum of the dose events; day 1s are at least
 a cycle length apart; every radiotherapy fraction appears exactly once on a treatment day;
@@ -26,12 +26,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from regimen.drug_report import drug_summary
 from regimen.drugs import DrugCourse
 from regimen.loading import parse_ae_log
 from regimen.modification import AdverseEvent
 from regimen.radiotherapy import RadiotherapyCourse
 from regimen.schedule import Plan, build_plan
-from regimen.summary import drug_summary
 from regimen.terms import resolve
 from tests.helpers import bundled, day, in_mg
 

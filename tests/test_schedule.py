@@ -27,12 +27,13 @@ import datetime as dt
 
 import pytest
 
+from regimen.drug_report import drug_summary
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError, UnitError
 from regimen.loading import parse_ae_log
-from regimen.model import Regimen, StartRule
 from regimen.modification import Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
+from regimen.regimen import Regimen, StartRule
 from regimen.schedule import (
     MAX_DATE,
     MIN_DATE,
@@ -46,7 +47,6 @@ from regimen.schedule import (
     build_plan,
 )
 from regimen.sources import SourceKind
-from regimen.summary import drug_summary
 from regimen.terms import ANY
 from regimen.units import quantity
 from tests.helpers import LOCAL, MON, README_AE_LOG, ae, bundled, day, in_mg, input_error, mg

@@ -44,7 +44,7 @@ from regimen.errors import ExpressionError, InputError, RegimenError, UnitError
 
 if TYPE_CHECKING:
     from regimen.export.ics import IcsOptions
-    from regimen.model import Regimen
+    from regimen.regimen import Regimen
     from regimen.schedule import Plan
     from regimen.units import Amount
 

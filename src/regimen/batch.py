@@ -235,7 +235,7 @@ def _start_doses(reg: Any, cell: str) -> dict[str, Any]:
 
 def process(job: Job) -> Outcome:
     """Build, render and write one patient's calendar; never raises for a bad row."""
-    from regimen.summary import drug_summary
+    from regimen.drug_report import drug_summary
     from regimen.units import format_quantity, to_unit
 
     row = job.row

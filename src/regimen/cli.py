@@ -23,7 +23,7 @@ from regimen import __version__, export
 from regimen.errors import InputError, RegimenError
 
 if TYPE_CHECKING:
-    from regimen.summary import TimeCorrection
+    from regimen.rt_report import TimeCorrection
     from regimen.units import Dose, DoseRate, Duration, Kind
 
 
@@ -245,7 +245,7 @@ def validate(paths: tuple[str, ...]) -> None:
     a file cannot be loaded.
     """
     from regimen.app import load_regimen
-    from regimen.summary import check_declared
+    from regimen.declared import check_declared
 
     mismatches = 0
     load_errors: list[str] = []
@@ -343,9 +343,9 @@ def bed(
     EXPR joins phases with '+', each 'N x DOSE' or 'TOTAL/N': "10x400cGy + 3x700cGy",
     "50.4 Gy/28".
     """
-    from regimen.export import arith
+    from regimen.export import rt_report as rt_export
     from regimen.radiotherapy import parse_expression
-    from regimen.summary import bed_report
+    from regimen.rt_report import bed_report
 
     phases = parse_expression(expr)
     time = _time_correction(overall_time, kickoff, k, dprolif)
@@ -362,7 +362,8 @@ def bed(
         time,
         tumour_alpha_betas,
     )
-    click.echo(arith.bed_json(report) if fmt == "json" else arith.bed_text(report), nl=False)
+    text = rt_export.bed_json(report) if fmt == "json" else rt_export.bed_text(report)
+    click.echo(text, nl=False)
 
 
 def _time_correction(
@@ -371,7 +372,7 @@ def _time_correction(
     k: DoseRate | None,
     dprolif: DoseRate | None,
 ) -> TimeCorrection | None:
-    from regimen.summary import TimeCorrection
+    from regimen.rt_report import TimeCorrection
 
     if overall_time is None and kickoff is None and k is None and dprolif is None:
         return None
@@ -399,16 +400,16 @@ def isoeffect(
     fmt: str,
 ) -> None:
     """The schedule with the same BED as EXPR, for a new dose per fraction or fraction count."""
-    from regimen.export import arith
+    from regimen.export import rt_report as rt_export
     from regimen.radiotherapy import parse_expression
-    from regimen.summary import isoeffect_report
+    from regimen.rt_report import isoeffect_report
 
     if (dose_per_fraction is None) == (fractions is None):
         raise InputError(
             "give exactly one of --dose-per-fraction or --fractions", where="isoeffect"
         )
     report = isoeffect_report(parse_expression(expr), alpha_beta, dose_per_fraction, fractions)
-    out = arith.isoeffect_json(report) if fmt == "json" else arith.isoeffect_text(report)
+    out = rt_export.isoeffect_json(report) if fmt == "json" else rt_export.isoeffect_text(report)
     click.echo(out, nl=False)
 
 
@@ -651,8 +652,8 @@ def dose(
     --k or --dprolif for the time-corrected BED.
     """
     from regimen import app
+    from regimen.dose_report import dose_report
     from regimen.export import dose as dose_export
-    from regimen.summary import dose_report
     from regimen.units import quantity
 
     reg = app.load_regimen(regimen)

@@ -31,9 +31,9 @@ import attrs
 from regimen.drugs import MAX_CYCLE_LENGTH, MAX_CYCLES, DrugCourse, FieldError
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
 from regimen.files import CONTROL_RE, article, printable, read_input
-from regimen.model import Regimen, StartRule
 from regimen.modification import MAX_GRADE, Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse, TreatmentDays
+from regimen.regimen import Regimen, StartRule
 from regimen.sources import Source, SourceKind
 from regimen.terms import closest, rule_target
 from regimen.terms import resolve as resolve_term

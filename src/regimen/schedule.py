@@ -34,9 +34,9 @@ import attrs
 
 from regimen.drugs import MAX_CYCLES, DrugCourse
 from regimen.errors import InputError
-from regimen.model import Regimen
 from regimen.modification import AdverseEvent, Decision, DecisionKind, DoseState
 from regimen.radiotherapy import RadiotherapyCourse, TreatmentDays
+from regimen.regimen import Regimen
 from regimen.units import Amount, Quantity, magnitude
 
 EventKind = Literal["fraction", "dose", "held"]

@@ -30,7 +30,7 @@ from typing import assert_type
 from regimen import radiobiology as rb
 from regimen.drugs import make_dose
 from regimen.radiotherapy import Phase, parse_expression
-from regimen.summary import TimeCorrection, bed_report, isoeffect_report
+from regimen.rt_report import TimeCorrection, bed_report, isoeffect_report
 from regimen.units import (
     AMOUNT,
     DOSE,

@@ -88,8 +88,8 @@ def review_lines(plan: Plan) -> list[str]:
 
 def status_lines(plan: Plan, as_of: dt.date | None = None) -> list[str]:
     """One line per drug course: where it stands on ``as_of`` (default: the plan's last date)."""
+    from regimen.drug_report import drug_summary
     from regimen.export.dose import STATUS_WORDS
-    from regimen.summary import drug_summary
 
     out: list[str] = []
     for course in plan.regimen.drugs:
@@ -292,7 +292,7 @@ def review_data(plan: Plan) -> list[dict[str, Any]]:
 
 def status_data(plan: Plan, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """Each drug course's status on ``as_of`` (the ``dose`` JSON's fields of the same name)."""
-    from regimen.summary import drug_summary
+    from regimen.drug_report import drug_summary
 
     out = []
     for course in plan.regimen.drugs:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from regimen.drugs import DrugCourse
-from regimen.model import Regimen
 from regimen.radiotherapy import RadiotherapyCourse
+from regimen.regimen import Regimen
 from regimen.units import format_quantity
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from regimen.export import arith
+from regimen.dose_report import DoseReport
+from regimen.drug_report import DrugSummary
+from regimen.export import rt_report as rt_export
 from regimen.export.calendar import review_data, review_lines
 from regimen.schedule import Status
-from regimen.summary import DoseReport, DrugSummary
 from regimen.units import format_number, format_quantity, to_json
 
 #: Words for each status in text.
@@ -68,7 +69,7 @@ def dose_data(report: DoseReport) -> dict[str, Any]:
     """The ``dose`` JSON contract (DESIGN.md)."""
     rt: dict[str, Any] | None = None
     if report.radiotherapy is not None:
-        rt = arith.bed_data(report.radiotherapy)
+        rt = rt_export.bed_data(report.radiotherapy)
         if report.overall_time is not None:
             rt["overall_time"] = {"value": report.overall_time, "unit": "d"}
             rt["first_fraction"] = report.rt_first.isoformat() if report.rt_first else None
@@ -129,7 +130,7 @@ def render_text(report: DoseReport) -> str:
         if plan.warnings or plan.notes:
             out.append("")
     if report.radiotherapy is not None:
-        out.append(arith.bed_text(report.radiotherapy, title="Radiotherapy").rstrip("\n"))
+        out.append(rt_export.bed_text(report.radiotherapy, title="Radiotherapy").rstrip("\n"))
         if report.overall_time is not None and report.rt_first and report.rt_last:
             out.append(
                 f"Overall treatment time T = last - first fraction = {report.rt_last.isoformat()}"

@@ -1,6 +1,6 @@
 """Text and JSON renderings of the radiotherapy arithmetic (``bed``, ``isoeffect``, ``dose``).
 
-Pure formatting of reports computed in :mod:`regimen.summary`: the text form writes each
+Pure formatting of reports computed in :mod:`regimen.rt_report`: the text form writes each
 formula with the numbers substituted, so a protocol author can paste it into a chart.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from regimen.summary import BedReport, BedResult, IsoeffectReport
+from regimen.rt_report import BedReport, BedResult, IsoeffectReport
 from regimen.units import Dose, Quantity, format_number, format_quantity, to_json, to_unit
 
 AB = "α/β"

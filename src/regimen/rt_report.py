@@ -1,0 +1,255 @@
+"""Radiotherapy arithmetic reports: BED and EQD2 for each alpha/beta (tumour or other tissue),
+the time-corrected BED, isoeffect solves, and the LQ warnings an output must show.
+
+Everything clinical that an output shows is computed here (or in :mod:`regimen.radiobiology`),
+so exporters only format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from regimen import radiobiology as rb
+from regimen.errors import InputError
+from regimen.radiotherapy import MAX_FRACTIONS, Phase
+from regimen.units import (
+    Dose,
+    DoseRate,
+    Duration,
+    format_quantity,
+    magnitude,
+    quantity,
+)
+
+#: alpha/beta values shown when the user gives none [Gy] (tumour/early 10 Gy, late 3 Gy).
+
+
+DEFAULT_ALPHA_BETAS = (10, 3)
+
+
+@attrs.frozen
+class TimeCorrection:
+    """Overall-time correction inputs: T, T_k and K (already in BED units per day)."""
+
+    overall_time: Duration
+    kickoff_time: Duration
+    k: DoseRate | None = None
+    dprolif: DoseRate | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.k is None) == (self.dprolif is None):
+            raise InputError("give exactly one of --k or --dprolif", where="--k")
+
+    @property
+    def applies(self) -> bool:
+        """Whether repopulation is corrected for at all (T > T_k)."""
+        return magnitude(self.overall_time, "d") > magnitude(self.kickoff_time, "d")
+
+    def k_for(self, alpha_beta: Dose) -> DoseRate:
+        """K in BED units per day for this alpha/beta."""
+        if self.k is not None:
+            return self.k
+        assert self.dprolif is not None  # noqa: S101 - guaranteed by the validator
+        return rb.k_from_dprolif(self.dprolif, alpha_beta)
+
+
+@attrs.frozen
+class PhaseTerm:
+    """One phase's BED term for one alpha/beta."""
+
+    phase: Phase
+    bed: Dose  # [Gy]
+    linear: bool  # True when LQ-L's linear branch was used
+
+
+@attrs.frozen
+class BedResult:
+    """BED and EQD for one alpha/beta.
+
+    ``tissue`` is ``"tumour"`` for an alpha/beta given as the tumour's (the only results the
+    repopulation correction touches) and ``"other"`` otherwise (late-responding or unstated
+    tissue: correcting it for repopulation would understate its BED, the unsafe direction).
+    """
+
+    alpha_beta: Dose
+    terms: tuple[PhaseTerm, ...]
+    bed: rb.Bed
+    eqd2: Dose
+    eqd: Dose | None  # EQD at the reference dose, when one was asked for
+    corrected: rb.Bed | None  # time-corrected BED, when asked (tumour only)
+    k: DoseRate | None
+    tissue: str = "other"
+    corrected_eqd2: Dose | None = None  # BED_T / (1 + 2 Gy / (alpha/beta))
+    corrected_eqd: Dose | None = None  # BED_T / (1 + x / (alpha/beta)) at the reference dose
+
+
+@attrs.frozen
+class BedReport:
+    """Everything ``regimen bed`` shows."""
+
+    phases: tuple[Phase, ...]
+    total_dose: Dose
+    results: tuple[BedResult, ...]
+    model: rb.Model
+    transition_dose: Dose | None
+    reference_dose: Dose | None
+    time: TimeCorrection | None
+    warnings: tuple[str, ...]
+
+
+def bed_report(
+    phases: Sequence[Phase],
+    alpha_betas: Sequence[Dose],
+    reference_dose: Dose | None = None,
+    model: rb.Model = "lq",
+    transition_dose: Dose | None = None,
+    time: TimeCorrection | None = None,
+    tumour_alpha_betas: Sequence[Dose] = (),
+) -> BedReport:
+    """Compute the BED/EQD report of a course for each alpha/beta (never summed across them).
+
+    The overall-time correction ``time`` applies only to ``tumour_alpha_betas``; it is an
+    error to ask for it with none.
+    """
+    if time is not None and not tumour_alpha_betas:
+        raise InputError(
+            "the repopulation correction applies only to a tumour: give its alpha/beta with "
+            "--tumour-alpha-beta",
+            where="--k" if time.k is not None else "--dprolif",
+        )
+    given = [(ab, "tumour") for ab in tumour_alpha_betas] + [(ab, "other") for ab in alpha_betas]
+    if not given:
+        given = [(quantity(v, "Gy"), "other") for v in DEFAULT_ALPHA_BETAS]
+    results = []
+    for ab, tissue in given:
+        terms = []
+        for p in phases:
+            per = rb.bed_per_fraction(p.dose_per_fraction, ab, model, transition_dose)
+            linear = (
+                model == "lq-l"
+                and transition_dose is not None
+                and magnitude(p.dose_per_fraction, "Gy") > magnitude(transition_dose, "Gy")
+            )
+            terms.append(PhaseTerm(p, quantity(p.fractions * per, "Gy"), linear))
+        b = rb.bed(phases, ab, model, transition_dose)
+        corrected = k = corrected_eqd2 = corrected_eqd = None
+        if time is not None and tissue == "tumour":
+            k = time.k_for(ab)
+            corrected = rb.time_corrected_bed(b, time.overall_time, time.kickoff_time, k)
+            corrected_eqd2 = rb.eqd(corrected)
+            if reference_dose is not None:
+                corrected_eqd = rb.eqd(corrected, reference_dose)
+        results.append(
+            BedResult(
+                alpha_beta=ab,
+                terms=tuple(terms),
+                bed=b,
+                eqd2=rb.eqd(b),
+                eqd=rb.eqd(b, reference_dose) if reference_dose is not None else None,
+                corrected=corrected,
+                k=k,
+                tissue=tissue,
+                corrected_eqd2=corrected_eqd2,
+                corrected_eqd=corrected_eqd,
+            )
+        )
+    warnings = []
+    if model == "lq":
+        for p in rb.above_lq_threshold(phases):
+            warnings.append(
+                f"{p.technique or str(p)}: {format_quantity(p.dose_per_fraction)} per fraction is "
+                f"above {rb.LQ_WARNING_THRESHOLD_GY:g} Gy, where the plain LQ model may "
+                "overestimate effect; consider --model lq-l --transition-dose Q"
+            )
+    return BedReport(
+        phases=tuple(phases),
+        total_dose=rb.physical_dose(phases),
+        results=tuple(results),
+        model=model,
+        transition_dose=transition_dose,
+        reference_dose=reference_dose,
+        time=time,
+        warnings=tuple(warnings),
+    )
+
+
+@attrs.frozen
+class IsoeffectReport:
+    """Everything ``regimen isoeffect`` shows."""
+
+    phases: tuple[Phase, ...]
+    target: rb.Bed
+    dose_per_fraction: Dose
+    fractions_exact: float
+    fractions: int
+    rounding: str
+    total_dose: Dose
+    solved: str  # "fractions" or "dose_per_fraction"
+    #: BED of the schedule actually given (the rounded number of fractions), same alpha/beta.
+    rounded_bed: rb.Bed | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def isoeffect_report(
+    phases: Sequence[Phase],
+    alpha_beta: Dose,
+    dose_per_fraction: Dose | None = None,
+    fractions: int | None = None,
+) -> IsoeffectReport:
+    """Solve for the fractions (given a dose per fraction) or the dose per fraction (given a
+    number of fractions) that match the BED of ``phases``."""
+    if (dose_per_fraction is None) == (fractions is None):
+        raise InputError("give exactly one of --dose-per-fraction or --fractions")
+    target = rb.bed(phases, alpha_beta)
+    if dose_per_fraction is not None:
+        sol = rb.fractions_for_bed(target, dose_per_fraction)
+        if sol.rounded > MAX_FRACTIONS:
+            raise InputError(
+                f"{format_quantity(dose_per_fraction)} per fraction needs {sol.rounded} "
+                f"fractions, more than the limit of {MAX_FRACTIONS}",
+                where="--dose-per-fraction",
+            )
+        total = quantity(sol.rounded * magnitude(dose_per_fraction, "Gy"), "Gy")
+        rounded = rb.bed(
+            [Phase(fractions=sol.rounded, dose_per_fraction=dose_per_fraction)], alpha_beta
+        )
+        return IsoeffectReport(
+            tuple(phases),
+            target,
+            dose_per_fraction,
+            sol.exact,
+            sol.rounded,
+            sol.rounding,
+            total,
+            "fractions",
+            rounded,
+            _lq_warnings(dose_per_fraction),
+        )
+    assert fractions is not None  # noqa: S101 - one of the two is given
+    d = rb.dose_per_fraction_for_bed(target, fractions)
+    total = quantity(fractions * magnitude(d, "Gy"), "Gy")
+    return IsoeffectReport(
+        tuple(phases),
+        target,
+        d,
+        float(fractions),
+        fractions,
+        "exact",
+        total,
+        "dose_per_fraction",
+        None,
+        _lq_warnings(d),
+    )
+
+
+def _lq_warnings(dose_per_fraction: Dose) -> tuple[str, ...]:
+    """The plain-LQ warning for a solved or given dose per fraction above the threshold."""
+    if magnitude(dose_per_fraction, "Gy") <= rb.LQ_WARNING_THRESHOLD_GY:
+        return ()
+    return (
+        f"{format_quantity(dose_per_fraction, 4)} per fraction is above "
+        f"{rb.LQ_WARNING_THRESHOLD_GY:g} Gy, where the plain LQ model may overestimate effect: "
+        "the isoeffective schedule is uncertain",
+    )
