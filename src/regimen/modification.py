@@ -42,7 +42,7 @@ from regimen.units import Amount, format_quantity
 
 MAX_GRADE = 5
 #: Grade at or above which an unrecovered row before the first dose delays day 1 even when its
-#: rule says continue or reduce (DESIGN.md: "an unrecovered grade >= 3 row delays day 1").
+#: rule says continue or reduce (docs/dose-modification.md, "Before the first dose").
 PRESTART_DELAY_GRADE = 3
 #: The threshold such a row waits for when its rule sets none (grade <= 1).
 PRESTART_RECOVERY_GRADE = 1

@@ -313,7 +313,7 @@ def status_data(plan: Plan, as_of: dt.date | None = None) -> list[dict[str, Any]
 
 
 def plan_data(plan: Plan, as_of: dt.date | None = None) -> dict[str, Any]:
-    """The ``calendar`` JSON contract (DESIGN.md) plus notes and skipped days."""
+    """The ``calendar`` JSON contract (docs/design.md) plus notes and skipped days."""
     return {
         "regimen": plan.regimen.id,
         "start": plan.start.isoformat(),

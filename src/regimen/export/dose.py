@@ -66,7 +66,7 @@ def _drug_data(s: DrugSummary) -> dict[str, Any]:
 
 
 def dose_data(report: DoseReport) -> dict[str, Any]:
-    """The ``dose`` JSON contract (DESIGN.md)."""
+    """The ``dose`` JSON contract (docs/design.md)."""
     rt: dict[str, Any] | None = None
     if report.radiotherapy is not None:
         rt = rt_export.bed_data(report.radiotherapy)

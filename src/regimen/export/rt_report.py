@@ -144,7 +144,7 @@ def _q(q: Quantity, unit: str | None = None) -> dict[str, object]:
 
 
 def bed_data(report: BedReport) -> dict[str, Any]:
-    """The ``bed`` JSON contract (DESIGN.md)."""
+    """The ``bed`` JSON contract (docs/design.md)."""
     results = []
     for r in report.results:
         item: dict[str, Any] = {
@@ -196,7 +196,7 @@ def bed_json(report: BedReport) -> str:
 
 
 def isoeffect_data(report: IsoeffectReport) -> dict[str, Any]:
-    """The ``isoeffect`` JSON contract (DESIGN.md)."""
+    """The ``isoeffect`` JSON contract (docs/design.md)."""
     return {
         "target": {
             "alpha_beta": _q(report.target.alpha_beta, "Gy"),
