@@ -41,6 +41,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from regimen.errors import ExpressionError, InputError, RegimenError, UnitError
+from regimen.files import file_kind
 
 if TYPE_CHECKING:
     from regimen.export.ics import IcsOptions
@@ -577,18 +578,6 @@ def _signals_held() -> Iterator[None]:
         mask(signal.SIG_SETMASK, old)
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
-
-
 def write_file(
     target: Path, text: str, *, replace: bool, where: str, sync_folder: bool = True
 ) -> None:
@@ -616,7 +605,8 @@ def write_file(
         raise InputError("is a directory", where=where)
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise InputError(
-            f"is not a regular file ({_kind(info.st_mode)}); refusing to replace it", where=where
+            f"is not a regular file ({file_kind(info.st_mode)}); refusing to replace it",
+            where=where,
         )
     if not replace and (info is not None or target.is_symlink()):
         raise InputError("already exists; use --force to replace it", where=where)

@@ -324,20 +324,27 @@ def _micrograms(q: Amount) -> int:
     return round(_mg(q) * 1000)
 
 
+def day_runs(days: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive days as ``(first, last)`` runs, in order.
+
+    >>> day_runs((1, 2, 3, 8, 15))
+    [(1, 3), (8, 8), (15, 15)]
+    """
+    runs: list[tuple[int, int]] = []
+    for d in days:
+        if runs and d == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
 def days_text(days: tuple[int, ...]) -> str:
     """Compact day ranges: ``(1, ..., 14)`` -> ``days 1-14``; ``(1,)`` -> ``day 1``.
 
     >>> days_text((1, 2, 3, 8, 15))
     'days 1-3, 8, 15'
     """
-    runs: list[str] = []
-    start = prev = days[0]
-    for d in (*days[1:], None):
-        if d is not None and d == prev + 1:
-            prev = d
-            continue
-        runs.append(f"{start}-{prev}" if prev > start else f"{start}")
-        if d is not None:
-            start = prev = d
+    runs = [f"{a}-{b}" if b > a else f"{a}" for a, b in day_runs(days)]
     label = "day" if len(days) == 1 else "days"
     return f"{label} {', '.join(runs)}"

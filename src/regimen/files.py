@@ -68,7 +68,7 @@ def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
             raise InputError(f"is a directory, not {article(what)}", where=where)
         if not stat.S_ISREG(mode):
             raise InputError(
-                f"is not a regular file ({_kind(mode)}); expected {article(what)}", where=where
+                f"is not a regular file ({file_kind(mode)}); expected {article(what)}", where=where
             )
         chunks: list[bytes] = []
         size = 0
@@ -89,7 +89,10 @@ def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file of this ``st_mode`` is that is not a regular file, in words."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
     if stat.S_ISFIFO(mode):
         return "a pipe"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from regimen.drugs import DrugCourse
+from regimen.drugs import DrugCourse, day_runs
 from regimen.modification import DecisionKind
 from regimen.sources import SourceKind
 
@@ -287,15 +287,9 @@ class Words:
 
     def days(self, days: Sequence[int]) -> str:
         """Days of a cycle in words: ``days 1 to 3, 8 and 15`` / ``第1至3、8、15天``."""
-        runs: list[str] = []
-        start = prev = days[0]
-        for d in (*days[1:], None):
-            if d is not None and d == prev + 1:
-                prev = d
-                continue
-            runs.append(self("day_range", a=start, b=prev) if prev > start else str(start))
-            if d is not None:
-                start = prev = d
+        runs = [
+            self("day_range", a=a, b=b) if b > a else str(a) for a, b in day_runs(days)
+        ]
         if len(runs) == 1:
             joined = runs[0]
         else:
