@@ -997,3 +997,26 @@ def test_lq_l_value_and_slope_are_continuous_at_the_transition_dose(dt, ab):
     assert right == pytest.approx(slope_lq, rel=1e-6)
     assert left == pytest.approx(slope_lq, abs=1e-3)
     assert right == pytest.approx(left, abs=1e-3)
+
+
+# --- found by the mutation gate in CI ----------------------------------------------------------
+
+
+def test_bed_per_fraction_defaults_to_plain_lq() -> None:
+    # Fowler 1989: BED of one 2 Gy fraction at alpha/beta 10 Gy is 2 x (1 + 2/10) = 2.4 Gy.
+    assert rb.bed_per_fraction(quantity(2, "Gy"), quantity(10, "Gy")) == pytest.approx(2.4)
+    # and at 7 Gy the plain LQ, not LQ-L: 7 x (1 + 7/10) = 11.9 Gy.
+    assert rb.bed_per_fraction(quantity(7, "Gy"), quantity(10, "Gy")) == pytest.approx(11.9)
+
+
+class _Fractions(NamedTuple):
+    fractions: int
+    dose_per_fraction: Any
+
+
+@pytest.mark.parametrize("dose", [0, -2], ids=["zero", "negative"])
+def test_bed_names_the_dose_per_fraction_it_refuses(dose: int) -> None:
+    # A Fractionation built by a caller (not a validated Phase) with a dose that is not a dose.
+    with pytest.raises(InputError) as caught:
+        rb.bed([_Fractions(1, quantity(dose, "Gy"))], quantity(10, "Gy"))
+    assert caught.value.where == "dose per fraction"
