@@ -413,6 +413,226 @@ def isoeffect(
     click.echo(out, nl=False)
 
 
+# ---------------------------------------------------------------------------------------------
+# body-size calculators: bsa, crcl, calvert (formulas and checks in regimen.bodysize)
+
+
+if TYPE_CHECKING:
+    from regimen.units import Clearance, Creatinine, Length, Mass
+
+LENGTH_Q = QuantityType("LENGTH")
+MASS_Q = QuantityType("MASS")
+CLEARANCE_Q = QuantityType("CLEARANCE")
+CREATININE_Q = QuantityType("CREATININE")
+
+#: The library's field names (regimen.bodysize) -> the options of the calculators.
+BODY_OPTIONS = {
+    "height": "--height",
+    "weight": "--weight",
+    "age": "--age",
+    "sex": "--sex",
+    "scr": "--scr",
+    "scr_floor": "--scr-floor",
+    "gfr": "--gfr",
+    "gfr_cap": "--gfr-cap",
+    "auc": "--auc",
+    "weight_basis": "--weight-basis",
+    "method": "--method",
+}
+
+_ASCII_DECIMAL_RE = re.compile(r"\s*[0-9]+(?:\.[0-9]+)?\s*", re.ASCII)
+
+
+class WordType(click.ParamType):  # type: ignore[type-arg]
+    """One word of a fixed list; anything else is ``--option: must be ...`` (one line)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = tuple(words)
+        self.name = "|".join(words)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in self.words:
+            return value
+        raise InputError(f"must be one of {', '.join(self.words)}, got {value!r}", _opt(param))
+
+
+class AgeType(click.ParamType):  # type: ignore[type-arg]
+    """An age in whole years, ASCII digits only (the range is checked by regimen.bodysize)."""
+
+    name = "years"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        if not isinstance(value, str) or not _ASCII_INT_RE.fullmatch(value):
+            raise InputError(
+                f"must be a whole number of years in digits 0-9, got {value!r}", _opt(param)
+            )
+        return int(value)
+
+
+class AucType(click.ParamType):  # type: ignore[type-arg]
+    """A target AUC in mg/mL x min, a plain decimal in ASCII digits (``5``, ``1.5``)."""
+
+    name = "auc"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float):
+            return value
+        if not isinstance(value, str) or not _ASCII_DECIMAL_RE.fullmatch(value):
+            raise InputError(
+                f"must be a number in mg/mL x min written with digits 0-9, like 5 or 1.5, got "
+                f"{value!r}",
+                _opt(param),
+            )
+        return float(value)
+
+
+class _BodyOptions:
+    """Name the calculators' options in the library's errors (``height`` -> ``--height``)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, InputError) and exc.where in BODY_OPTIONS:
+            raise InputError(exc.what, where=BODY_OPTIONS[exc.where]) from None
+
+
+def _weight_basis_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--weight-basis",
+        type=WordType(("actual", "ideal", "adjusted")),
+        default="actual",
+        show_default=True,
+        help="actual (ASCO), ideal (Devine) or adjusted (ideal + 0.4 x excess); ideal and "
+        "adjusted need --height and --sex.",
+    )(f)
+
+
+@cli.command()
+@click.option("--height", type=LENGTH_Q, required=True, help="Height (e.g. 170cm).")
+@click.option("--weight", type=MASS_Q, required=True, help="Actual body weight (e.g. 70kg).")
+@click.option(
+    "--method",
+    type=WordType(("mosteller", "dubois", "haycock", "gehan-george", "boyd")),
+    default="mosteller",
+    show_default=True,
+    help="BSA formula.",
+)
+@_weight_basis_option
+@click.option("--sex", type=WordType(("female", "male")), help="For an ideal or adjusted weight.")
+@_format_option(("text", "json"))
+def bsa(
+    height: Length, weight: Mass, method: Any, weight_basis: Any, sex: str | None, fmt: str
+) -> None:
+    """Body surface area, by Mosteller (default), DuBois, Haycock, Gehan-George or Boyd."""
+    from regimen.bodysize import bsa_report
+    from regimen.export import bodysize as out
+
+    with _BodyOptions():
+        report = bsa_report(height, weight, method, weight_basis, sex)
+    click.echo(out.bsa_json(report) if fmt == "json" else out.bsa_text(report), nl=False)
+
+
+@cli.command()
+@click.option("--age", type=AgeType(), required=True, help="Age in years (18 to 120).")
+@click.option("--sex", type=WordType(("female", "male")), required=True, help="female or male.")
+@click.option("--weight", type=MASS_Q, required=True, help="Actual body weight (e.g. 70kg).")
+@click.option("--scr", type=CREATININE_Q, required=True, help="Serum creatinine (mg/dL or umol/L).")
+@click.option("--height", type=LENGTH_Q, help="Height: for an ideal or adjusted weight, and BMI.")
+@_weight_basis_option
+@click.option("--scr-floor", type=CREATININE_Q, help="Use at least this creatinine (0.7mg/dL).")
+@_format_option(("text", "json"))
+def crcl(
+    age: int,
+    sex: str,
+    weight: Mass,
+    scr: Creatinine,
+    height: Length | None,
+    weight_basis: Any,
+    scr_floor: Creatinine | None,
+    fmt: str,
+) -> None:
+    """Creatinine clearance by Cockcroft-Gault."""
+    from regimen.bodysize import crcl_report
+    from regimen.export import bodysize as out
+
+    with _BodyOptions():
+        report = crcl_report(age, sex, weight, scr, height, weight_basis, scr_floor)
+    click.echo(out.crcl_json(report) if fmt == "json" else out.crcl_text(report), nl=False)
+
+
+@cli.command()
+@click.option("--auc", type=AucType(), required=True, help="Target AUC in mg/mL x min.")
+@click.option("--gfr", type=CLEARANCE_Q, help="GFR in mL/min (else Cockcroft-Gault).")
+@click.option("--age", type=AgeType(), help="Age in years, for Cockcroft-Gault.")
+@click.option("--sex", type=WordType(("female", "male")), help="For Cockcroft-Gault.")
+@click.option("--weight", type=MASS_Q, help="Actual body weight, for Cockcroft-Gault.")
+@click.option("--scr", type=CREATININE_Q, help="Serum creatinine, for Cockcroft-Gault.")
+@click.option("--height", type=LENGTH_Q, help="Height: for an ideal or adjusted weight, and BMI.")
+@_weight_basis_option
+@click.option("--scr-floor", type=CREATININE_Q, help="Use at least this creatinine.")
+@click.option("--gfr-cap", type=CLEARANCE_Q, help="Cap on the GFR [default: 125mL/min].")
+@click.option("--no-gfr-cap", is_flag=True, help="Do not cap the GFR.")
+@_format_option(("text", "json"))
+def calvert(
+    auc: float,
+    gfr: Clearance | None,
+    age: int | None,
+    sex: str | None,
+    weight: Mass | None,
+    scr: Creatinine | None,
+    height: Length | None,
+    weight_basis: Any,
+    scr_floor: Creatinine | None,
+    gfr_cap: Clearance | None,
+    no_gfr_cap: bool,
+    fmt: str,
+) -> None:
+    """Carboplatin dose by Calvert: AUC x (GFR + 25 mL/min), the GFR capped at 125 mL/min.
+
+    Give --gfr, or --age, --sex, --weight and --scr to estimate it by Cockcroft-Gault.
+    """
+    from regimen.bodysize import DEFAULT_GFR_CAP_ML_MIN, calvert_report, crcl_report
+    from regimen.export import bodysize as out
+    from regimen.units import quantity
+
+    estimate_inputs = {
+        "--age": age,
+        "--sex": sex,
+        "--weight": weight,
+        "--scr": scr,
+        "--height": height,
+        "--scr-floor": scr_floor,
+        "--weight-basis": None if weight_basis == "actual" else weight_basis,
+    }
+    if no_gfr_cap and gfr_cap is not None:
+        raise InputError("give --gfr-cap or --no-gfr-cap, not both", where="--gfr-cap")
+    cap = None if no_gfr_cap else gfr_cap or quantity(DEFAULT_GFR_CAP_ML_MIN, "mL/min")
+    with _BodyOptions():
+        if gfr is not None:
+            extra = [name for name, value in estimate_inputs.items() if value is not None]
+            if extra:
+                raise InputError(
+                    "only applies without --gfr (to estimate the GFR by Cockcroft-Gault)",
+                    where=extra[0],
+                )
+            report = calvert_report(auc, gfr, None, cap)
+        else:
+            for name in ("--age", "--sex", "--weight", "--scr"):
+                if estimate_inputs[name] is None:
+                    raise InputError(
+                        "needed to estimate the GFR by Cockcroft-Gault (or give --gfr)",
+                        where=name,
+                    )
+            assert age is not None and weight is not None and scr is not None  # noqa: S101
+            estimate = crcl_report(age, sex, weight, scr, height, weight_basis, scr_floor)
+            report = calvert_report(auc, None, estimate, cap)
+    text = out.calvert_json(report) if fmt == "json" else out.calvert_text(report)
+    click.echo(text, nl=False)
+
+
 SCHEDULING = (
     "start",
     "course_starts",

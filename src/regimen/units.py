@@ -10,6 +10,11 @@ absorbed dose      Gy, cGy
 drug amount        mg, mcg, g
 duration           d, wk
 dose rate          Gy/d, cGy/d
+length             cm, m
+body weight        kg
+body surface area  m2
+clearance          mL/min
+serum creatinine   mg/dL, umol/L (1 mg/dL = 88.42 umol/L)
 =================  ===============
 
 Pint cannot tell a physical dose from a BED (both are Gy), a gray from a sievert, or the
@@ -64,16 +69,27 @@ if TYPE_CHECKING:
     Amount = NewType("Amount", Quantity)  # mg, mcg, g
     Duration = NewType("Duration", Quantity)  # d, wk
     DoseRate = NewType("DoseRate", Quantity)  # Gy/d, cGy/d
+    Length = NewType("Length", Quantity)  # cm, m (a height)
+    Mass = NewType("Mass", Quantity)  # kg (a body weight)
+    Area = NewType("Area", Quantity)  # m2 (a body surface area)
+    Clearance = NewType("Clearance", Quantity)  # mL/min (GFR, creatinine clearance)
+    Creatinine = NewType("Creatinine", Quantity)  # mg/dL, umol/L (serum creatinine)
 else:
     # At run time the names exist for imports only; annotations are never evaluated
     # (every module has ``from __future__ import annotations``), and pint is imported lazily.
     Quantity = Dose = Amount = Duration = DoseRate = Any
+    Length = Mass = Area = Clearance = Creatinine = Any
 
 #: The units of each kind, as literal types for the overloads below.
 DoseUnit: TypeAlias = Literal["Gy", "cGy"]
 AmountUnit: TypeAlias = Literal["mg", "mcg", "g"]
 DurationUnit: TypeAlias = Literal["d", "wk"]
 DoseRateUnit: TypeAlias = Literal["Gy/d", "cGy/d"]
+LengthUnit: TypeAlias = Literal["cm", "m"]
+MassUnit: TypeAlias = Literal["kg"]
+AreaUnit: TypeAlias = Literal["m2"]
+ClearanceUnit: TypeAlias = Literal["mL/min"]
+CreatinineUnit: TypeAlias = Literal["mg/dL", "umol/L"]
 
 
 class Kind(enum.Enum):
@@ -83,6 +99,11 @@ class Kind(enum.Enum):
     AMOUNT = ("drug amount", ("mg", "mcg", "g"))
     DURATION = ("duration", ("d", "wk"))
     DOSE_RATE = ("dose rate", ("Gy/d", "cGy/d"))
+    LENGTH = ("length", ("cm", "m"))
+    MASS = ("body weight", ("kg",))
+    AREA = ("body surface area", ("m2",))
+    CLEARANCE = ("clearance", ("mL/min",))
+    CREATININE = ("serum creatinine", ("mg/dL", "umol/L"))
 
     def __init__(self, label: str, units: tuple[str, ...]) -> None:
         self.label = label
@@ -99,6 +120,14 @@ DOSE: Final = Kind.DOSE
 AMOUNT: Final = Kind.AMOUNT
 DURATION: Final = Kind.DURATION
 DOSE_RATE: Final = Kind.DOSE_RATE
+LENGTH: Final = Kind.LENGTH
+MASS: Final = Kind.MASS
+AREA: Final = Kind.AREA
+CLEARANCE: Final = Kind.CLEARANCE
+CREATININE: Final = Kind.CREATININE
+
+#: Micromoles per litre of creatinine in one mg/dL (the factor the issue and most labs use).
+CREATININE_UMOL_PER_MG_DL = Decimal("88.42")
 
 #: Exact factor from each accepted unit to its kind's canonical unit.
 _FACTORS: dict[str, Decimal] = {
@@ -111,6 +140,13 @@ _FACTORS: dict[str, Decimal] = {
     "wk": Decimal(7),
     "Gy/d": Decimal(1),
     "cGy/d": Decimal("0.01"),
+    "cm": Decimal(1),
+    "m": Decimal(100),
+    "kg": Decimal(1),
+    "m2": Decimal(1),
+    "mL/min": Decimal(1),
+    "mg/dL": Decimal(1),
+    "umol/L": Decimal(1) / CREATININE_UMOL_PER_MG_DL,
 }
 
 _KIND_OF_UNIT: dict[str, Kind] = {u: k for k in Kind for u in k.units}
@@ -135,6 +171,24 @@ _REFUSED: dict[str, str] = {
     "day": "write days as 'd' (e.g. '21 d')",
     "weeks": "write weeks as 'wk' (e.g. '3 wk')",
     "w": "write weeks as 'wk' (e.g. '3 wk')",
+    "in": "write a height in cm (1 in = 2.54 cm)",
+    "inch": "write a height in cm (1 in = 2.54 cm)",
+    "inches": "write a height in cm (1 in = 2.54 cm)",
+    "ft": "write a height in cm (1 ft = 30.48 cm)",
+    "mm": "write a height in cm or m",
+    "lb": "write a weight in kg (1 lb = 0.45359237 kg)",
+    "lbs": "write a weight in kg (1 lb = 0.45359237 kg)",
+    "m²": "write square metres as 'm2'",
+    "m^2": "write square metres as 'm2'",
+    "ml/min/1.73m2": "a GFR normalised to 1.73 m2 is not a clearance in mL/min; multiply it by "
+    "the body surface area / 1.73 m2 first",
+    "ml/min/1.73m²": "a GFR normalised to 1.73 m2 is not a clearance in mL/min; multiply it by "
+    "the body surface area / 1.73 m2 first",
+    "ml/s": "write a clearance in mL/min",
+    "µmol/l": "write micromoles per litre as 'umol/L'",
+    "μmol/l": "write micromoles per litre as 'umol/L'",
+    "mmol/l": "write serum creatinine in umol/L or mg/dL (1 mmol/L = 1000 umol/L)",
+    "mg/l": "write serum creatinine in mg/dL or umol/L (1 mg/dL = 10 mg/L)",
 }
 
 _QUANTITY_RE = re.compile(
@@ -199,6 +253,16 @@ def quantity(value: float | int | Decimal, unit: DurationUnit) -> Duration: ...
 @overload
 def quantity(value: float | int | Decimal, unit: DoseRateUnit) -> DoseRate: ...
 @overload
+def quantity(value: float | int | Decimal, unit: LengthUnit) -> Length: ...
+@overload
+def quantity(value: float | int | Decimal, unit: MassUnit) -> Mass: ...
+@overload
+def quantity(value: float | int | Decimal, unit: AreaUnit) -> Area: ...
+@overload
+def quantity(value: float | int | Decimal, unit: ClearanceUnit) -> Clearance: ...
+@overload
+def quantity(value: float | int | Decimal, unit: CreatinineUnit) -> Creatinine: ...
+@overload
 def quantity(value: float | int | Decimal, unit: str) -> Quantity: ...
 def quantity(value: float | int | Decimal, unit: str) -> Quantity:
     """Make a quantity in one of the accepted units.
@@ -239,6 +303,16 @@ def unit_symbol(q: Duration) -> DurationUnit: ...
 @overload
 def unit_symbol(q: DoseRate) -> DoseRateUnit: ...
 @overload
+def unit_symbol(q: Length) -> LengthUnit: ...
+@overload
+def unit_symbol(q: Mass) -> MassUnit: ...
+@overload
+def unit_symbol(q: Area) -> AreaUnit: ...
+@overload
+def unit_symbol(q: Clearance) -> ClearanceUnit: ...
+@overload
+def unit_symbol(q: Creatinine) -> CreatinineUnit: ...
+@overload
 def unit_symbol(q: Quantity) -> str: ...
 def unit_symbol(q: Quantity) -> str:
     """The unit of ``q`` as regimen writes it (``cGy``, ``mg``, ``Gy/d``).
@@ -276,6 +350,16 @@ def require(q: object, kind: Literal[Kind.AMOUNT], what: str = ...) -> Amount: .
 def require(q: object, kind: Literal[Kind.DURATION], what: str = ...) -> Duration: ...
 @overload
 def require(q: object, kind: Literal[Kind.DOSE_RATE], what: str = ...) -> DoseRate: ...
+@overload
+def require(q: object, kind: Literal[Kind.LENGTH], what: str = ...) -> Length: ...
+@overload
+def require(q: object, kind: Literal[Kind.MASS], what: str = ...) -> Mass: ...
+@overload
+def require(q: object, kind: Literal[Kind.AREA], what: str = ...) -> Area: ...
+@overload
+def require(q: object, kind: Literal[Kind.CLEARANCE], what: str = ...) -> Clearance: ...
+@overload
+def require(q: object, kind: Literal[Kind.CREATININE], what: str = ...) -> Creatinine: ...
 @overload
 def require(q: object, kind: Kind, what: str = ...) -> Quantity: ...
 def require(q: object, kind: Kind, what: str = "value") -> Quantity:
@@ -354,6 +438,10 @@ def to_unit(q: Duration, unit: DurationUnit) -> Duration: ...
 @overload
 def to_unit(q: DoseRate, unit: DoseRateUnit) -> DoseRate: ...
 @overload
+def to_unit(q: Length, unit: LengthUnit) -> Length: ...
+@overload
+def to_unit(q: Creatinine, unit: CreatinineUnit) -> Creatinine: ...
+@overload
 def to_unit(q: Quantity, unit: str) -> Quantity: ...
 def to_unit(q: Quantity, unit: str) -> Quantity:
     """``q`` converted (exactly, in decimal) to ``unit`` of the same kind."""
@@ -368,6 +456,16 @@ def parse_quantity(text: object, kind: Literal[Kind.AMOUNT], what: str = ...) ->
 def parse_quantity(text: object, kind: Literal[Kind.DURATION], what: str = ...) -> Duration: ...
 @overload
 def parse_quantity(text: object, kind: Literal[Kind.DOSE_RATE], what: str = ...) -> DoseRate: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.LENGTH], what: str = ...) -> Length: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.MASS], what: str = ...) -> Mass: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.AREA], what: str = ...) -> Area: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.CLEARANCE], what: str = ...) -> Clearance: ...
+@overload
+def parse_quantity(text: object, kind: Literal[Kind.CREATININE], what: str = ...) -> Creatinine: ...
 @overload
 def parse_quantity(text: object, kind: Kind, what: str = ...) -> Quantity: ...
 def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
@@ -475,7 +573,17 @@ def _an(label: str) -> str:
 
 
 def _example(kind: Kind) -> str:
-    return {DOSE: "'400 cGy'", AMOUNT: "'12 mg'", DURATION: "'21 d'", DOSE_RATE: "'0.9 Gy/d'"}[kind]
+    return {
+        DOSE: "'400 cGy'",
+        AMOUNT: "'12 mg'",
+        DURATION: "'21 d'",
+        DOSE_RATE: "'0.9 Gy/d'",
+        LENGTH: "'170 cm'",
+        MASS: "'70 kg'",
+        AREA: "'1.8 m2'",
+        CLEARANCE: "'90 mL/min'",
+        CREATININE: "'0.9 mg/dL' or '80 umol/L'",
+    }[kind]
 
 
 def _plain(value: Decimal) -> str:
