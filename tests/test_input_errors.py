@@ -63,7 +63,7 @@ def test_every_corpus_file_is_used() -> None:
     used = {a for c in CASES for a in c["args"]}
     files = {
         str(p.relative_to(CORPUS))
-        for folder in ("regimens", "ae_logs")
+        for folder in ("regimens", "ae_logs", "patients")
         for p in (CORPUS / folder).iterdir()
     }
     assert files - used == set(), "corpus files no case refers to"

@@ -102,6 +102,7 @@ COHORT = _shown_block("`cohort.csv` has `patient,regimen,start`")
 
 def _folder(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "regimens", tmp_path / "regimens")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
     (tmp_path / "log.csv").write_text(AE_LOG, encoding="utf-8")
     (tmp_path / "cohort.csv").write_text(COHORT, encoding="utf-8")
     return tmp_path

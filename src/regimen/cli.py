@@ -633,6 +633,20 @@ def calvert(
     click.echo(text, nl=False)
 
 
+@cli.command()
+@click.argument("patient")
+@_format_option(("text", "json"))
+def history(patient: str, fmt: str) -> None:
+    """A patient file's treatment timeline and cumulative ledgers (anthracyclines, radiotherapy
+    per site); what the record does not give is 'unknown', never zero. PATIENT is a path."""
+    from regimen.export import history as out
+    from regimen.patient import load_patient
+
+    record = load_patient(patient)
+    render = out.render_json if fmt == "json" else out.render_text
+    click.echo(render(record, patient), nl=False)
+
+
 SCHEDULING = (
     "start",
     "course_starts",

@@ -15,6 +15,7 @@ body weight        kg
 body surface area  m2
 clearance          mL/min
 serum creatinine   mg/dL, umol/L (1 mg/dL = 88.42 umol/L)
+dose per BSA       mg/m2 (a cumulative exposure, e.g. doxorubicin 225 mg/m2)
 =================  ===============
 
 Pint cannot tell a physical dose from a BED (both are Gy), a gray from a sievert, or the
@@ -74,11 +75,12 @@ if TYPE_CHECKING:
     Area = NewType("Area", Quantity)  # m2 (a body surface area)
     Clearance = NewType("Clearance", Quantity)  # mL/min (GFR, creatinine clearance)
     Creatinine = NewType("Creatinine", Quantity)  # mg/dL, umol/L (serum creatinine)
+    DosePerArea = NewType("DosePerArea", Quantity)  # mg/m2 (an exposure per body surface area)
 else:
     # At run time the names exist for imports only; annotations are never evaluated
     # (every module has ``from __future__ import annotations``), and pint is imported lazily.
     Quantity = Dose = Amount = Duration = DoseRate = Any
-    Length = Mass = Area = Clearance = Creatinine = Any
+    Length = Mass = Area = Clearance = Creatinine = DosePerArea = Any
 
 #: The units of each kind, as literal types for the overloads below.
 DoseUnit: TypeAlias = Literal["Gy", "cGy"]
@@ -90,6 +92,7 @@ MassUnit: TypeAlias = Literal["kg"]
 AreaUnit: TypeAlias = Literal["m2"]
 ClearanceUnit: TypeAlias = Literal["mL/min"]
 CreatinineUnit: TypeAlias = Literal["mg/dL", "umol/L"]
+DosePerAreaUnit: TypeAlias = Literal["mg/m2"]
 
 
 class Kind(enum.Enum):
@@ -104,6 +107,7 @@ class Kind(enum.Enum):
     AREA = ("body surface area", ("m2",))
     CLEARANCE = ("clearance", ("mL/min",))
     CREATININE = ("serum creatinine", ("mg/dL", "umol/L"))
+    DOSE_PER_AREA = ("dose per body surface area", ("mg/m2",))
 
     def __init__(self, label: str, units: tuple[str, ...]) -> None:
         self.label = label
@@ -125,6 +129,7 @@ MASS: Final = Kind.MASS
 AREA: Final = Kind.AREA
 CLEARANCE: Final = Kind.CLEARANCE
 CREATININE: Final = Kind.CREATININE
+DOSE_PER_AREA: Final = Kind.DOSE_PER_AREA
 
 #: Micromoles per litre of creatinine in one mg/dL (the factor the issue and most labs use).
 CREATININE_UMOL_PER_MG_DL = Decimal("88.42")
@@ -147,6 +152,7 @@ _FACTORS: dict[str, Decimal] = {
     "mL/min": Decimal(1),
     "mg/dL": Decimal(1),
     "umol/L": Decimal(1) / CREATININE_UMOL_PER_MG_DL,
+    "mg/m2": Decimal(1),
 }
 
 _KIND_OF_UNIT: dict[str, Kind] = {u: k for k in Kind for u in k.units}
@@ -262,6 +268,8 @@ def quantity(value: float | int | Decimal, unit: AreaUnit) -> Area: ...
 def quantity(value: float | int | Decimal, unit: ClearanceUnit) -> Clearance: ...
 @overload
 def quantity(value: float | int | Decimal, unit: CreatinineUnit) -> Creatinine: ...
+@overload
+def quantity(value: float | int | Decimal, unit: DosePerAreaUnit) -> DosePerArea: ...
 @overload
 def quantity(value: float | int | Decimal, unit: str) -> Quantity: ...
 def quantity(value: float | int | Decimal, unit: str) -> Quantity:
@@ -467,6 +475,10 @@ def parse_quantity(text: object, kind: Literal[Kind.CLEARANCE], what: str = ...)
 @overload
 def parse_quantity(text: object, kind: Literal[Kind.CREATININE], what: str = ...) -> Creatinine: ...
 @overload
+def parse_quantity(
+    text: object, kind: Literal[Kind.DOSE_PER_AREA], what: str = ...
+) -> DosePerArea: ...
+@overload
 def parse_quantity(text: object, kind: Kind, what: str = ...) -> Quantity: ...
 def parse_quantity(text: object, kind: Kind, what: str = "value") -> Quantity:
     """Parse ``"400 cGy"``, ``"12mg"`` or ``"21 d"`` strictly as a quantity of ``kind``.
@@ -583,6 +595,7 @@ def _example(kind: Kind) -> str:
         AREA: "'1.8 m2'",
         CLEARANCE: "'90 mL/min'",
         CREATININE: "'0.9 mg/dL' or '80 umol/L'",
+        DOSE_PER_AREA: "'225 mg/m2'",
     }[kind]
 
 
