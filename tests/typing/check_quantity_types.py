@@ -123,3 +123,18 @@ def kinds_are_not_mixed(text: str) -> None:
     rb.bed(phases, quantity(10, text))  # type: ignore[arg-type]
     rb.bed(phases, require(quantity(10, text), DOSE))  # ...require() is that check
     assert dose
+
+
+def body_size_kinds_are_not_mixed() -> None:
+    """A height where a weight is due, a bare number where a creatinine is due, a weight where
+    a clearance is due (the calculators of regimen.bodysize)."""
+    from regimen.bodysize import bsa_report, calvert_report, crcl_report
+
+    height, weight = quantity(170, "cm"), quantity(70, "kg")
+    bsa_report(height, weight)  # the right kinds check clean
+    bsa_report(weight, height)  # type: ignore[arg-type]
+    bsa_report(170, 70)  # type: ignore[arg-type]
+    crcl_report(60, "female", weight, 1.2)  # type: ignore[arg-type]
+    crcl_report(60, "female", quantity(12, "mg"), quantity(1.2, "mg/dL"))  # type: ignore[arg-type]
+    calvert_report(6, gfr=weight)  # type: ignore[arg-type]
+    calvert_report(6, gfr=quantity(125, "mL/min"))
