@@ -19,6 +19,7 @@ from regimen.errors import RegimenError
 from regimen.export import render_plan
 from regimen.export.ics import options as ics_options
 from regimen.loading import bundled_ids, load_ae_log, load_regimen
+from regimen.regimen import Regimen
 from regimen.schedule import DayKind, Plan, build_plan
 
 LOGS = sorted((Path(__file__).parent / "data" / "ae_logs").glob("*.csv"))
@@ -26,10 +27,20 @@ START = dt.date(2022, 5, 16)
 STAMP = dt.datetime(2022, 5, 1, tzinfo=dt.UTC)
 
 
+def _flat(reg: Regimen) -> Regimen:
+    """``reg`` with its courses dosed per m² made flat for a 170 cm, 70 kg patient (issue 12),
+    as ``regimen calendar --height 170cm --weight 70kg`` does before laying out the plan."""
+    from regimen import app
+    from regimen.units import quantity
+
+    req = app.Request(reg, START, height=quantity(170, "cm"), weight=quantity(70, "kg"))
+    return app.resolve_bsa(req)[0] if app.per_area_courses(reg) else reg
+
+
 def _plans() -> list[tuple[str, str, Plan]]:
     out = []
     for rid in bundled_ids():
-        reg = load_regimen(rid)
+        reg = _flat(load_regimen(rid))
         out.append((rid, "no-log", build_plan(reg, START, cycles=2)))
         for log in LOGS:
             try:
@@ -140,7 +151,7 @@ def test_text_html_json_and_ics_agree_with_the_plan_day_by_day(plan: Plan) -> No
         elif summary.endswith("no dose today (on hold)"):
             kind = DayKind.HELD
         else:
-            assert re.search(r" \d+ mg: cycle \d+, day \d+$", summary), summary
+            assert re.search(r" \d+(\.\d+)? mg: cycle \d+, day \d+$", summary), summary
             kind = DayKind.DOSE
         assert key not in shown, f"two events for {key}"
         shown[key] = kind

@@ -37,6 +37,13 @@ HFSR_CYCLE3 = (
 )
 
 
+def _body(rid: str) -> list[str]:
+    """--height and --weight for a regimen with a course dosed per m² (issue 12), else none."""
+    from regimen.app import per_area_courses
+
+    return ["--height", "170cm", "--weight", "70kg"] if per_area_courses(load_regimen(rid)) else []
+
+
 def _ics(run, tmp_path: Path, *argv: str, name: str = "plan.ics") -> bytes:
     out = tmp_path / name
     r = run("calendar", *argv, "--format", "ics", "--generated-at", STAMP, "-o", str(out))
@@ -126,7 +133,7 @@ def test_bundled_regimens_pass_lint_and_parsers(
     """Issue item 6: with and without drug names, timed with a reminder, with an AE log: the
     file passes check-ics and three readers see exactly the expected events."""
     extra, log_name = VARIANTS[variant]
-    argv = [rid, "--start", "2022-05-16", "--cycles", "3"]
+    argv = [rid, "--start", "2022-05-16", "--cycles", "3", *_body(rid)]
     log = LOGS / log_name if log_name else None
     data = _ics(run, tmp_path, *argv, *extra, *(["--ae-log", str(log)] if log else []))
     expected = expected_dates(run, argv, log)
@@ -225,7 +232,8 @@ def test_dose_change_keeps_uids_of_unchanged_events(run, tmp_path: Path) -> None
 
 def test_no_drug_names_in_summary_unless_asked(run, tmp_path: Path) -> None:
     for rid in bundled_ids():
-        data = _ics(run, tmp_path, rid, "--start", "2022-05-16", "--cycles", "2", name=f"{rid}.ics")
+        argv = [rid, "--start", "2022-05-16", "--cycles", "2", *_body(rid)]
+        data = _ics(run, tmp_path, *argv, name=f"{rid}.ics")
         for block in _vevent_blocks(data):
             summary = _prop(block, "SUMMARY").lower()
             assert "anlotinib" not in summary

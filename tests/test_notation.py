@@ -18,6 +18,14 @@ TRAILING = re.compile(r"\b\d+\.0+ ?(mg|mcg|g|Gy|cGy)\b")
 NAKED = re.compile(r"(?<![\w.])\.\d+ ?(mg|mcg|g|Gy|cGy)\b")
 
 
+def _body(rid: str) -> list[str]:
+    """--height and --weight for a regimen with a course dosed per m² (issue 12), else none."""
+    from regimen.app import per_area_courses
+    from regimen.loading import load_regimen
+
+    return ["--height", "170cm", "--weight", "70kg"] if per_area_courses(load_regimen(rid)) else []
+
+
 def _check(text: str, where: str) -> None:
     assert not TRAILING.search(text), (where, TRAILING.search(text))
     assert not NAKED.search(text), (where, NAKED.search(text))
@@ -45,6 +53,7 @@ def test_calendar_outputs(run, tmp_path: Path, rid: str, fmt: str) -> None:
         "--format",
         fmt,
         *(["--with-drug-names"] if fmt == "ics" else []),
+        *_body(rid),
     )
     assert r.exit_code == 0, r.stderr
     text = r.stdout.replace("\r\n ", "").replace("\n ", "")  # unfold iCalendar lines
@@ -56,7 +65,10 @@ def test_calendar_outputs(run, tmp_path: Path, rid: str, fmt: str) -> None:
 
 @pytest.mark.parametrize("rid", bundled_ids())
 def test_dose_and_show(run, rid: str) -> None:
-    for argv in (["show", rid], ["dose", rid, "--start", "2022-05-16", "--cycles", "2"]):
+    for argv in (
+        ["show", rid],
+        ["dose", rid, "--start", "2022-05-16", "--cycles", "2", *_body(rid)],
+    ):
         r = run(*argv)
         assert r.exit_code == 0, r.stderr
         _check(r.stdout, " ".join(argv))

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from regimen.export.ics import IcsOptions
     from regimen.regimen import Regimen
     from regimen.schedule import Plan
-    from regimen.units import Amount
+    from regimen.units import Amount, Length, Mass, Quantity
 
 #: The request's field names, as the library's errors give them (``where``), each optionally
 #: followed by a course id (``start_dose anlotinib``).
@@ -56,6 +56,9 @@ FIELDS = (
     "start",
     "course_start",
     "start_dose",
+    "height",
+    "weight",
+    "bsa_method",
     "ae_log",
     "cycles",
     "holidays",
@@ -208,15 +211,20 @@ def course_starts(regimen: Regimen, values: Sequence[str]) -> dict[str, dt.date]
     return starts
 
 
-def start_doses(regimen: Regimen, values: Sequence[str]) -> dict[str, Amount]:
-    """``COURSE=DOSE`` items -> {course id: dose}."""
-    from regimen.units import AMOUNT, parse_quantity
+def start_doses(regimen: Regimen, values: Sequence[str]) -> dict[str, Quantity]:
+    """``COURSE=DOSE`` items -> {course id: dose} (in mg/m2 for a course dosed per m2)."""
+    from regimen.drugs import DrugCourse
+    from regimen.units import AMOUNT, DOSE_PER_AREA, parse_quantity
 
-    doses: dict[str, Amount] = {}
+    doses: dict[str, Quantity] = {}
     for cid, value in pairs(values, "start_dose"):
         _known_course(regimen, cid, "start_dose")
+        course = regimen.course(cid)
+        per_area = isinstance(course, DrugCourse) and course.per_area
         try:
-            dose = parse_quantity(value, AMOUNT, "start_dose")
+            dose: Quantity = parse_quantity(
+                value, DOSE_PER_AREA if per_area else AMOUNT, "start_dose"
+            )
         except RegimenError as exc:
             raise _as_field(exc, "start_dose", cid) from None
         if cid in doses:
@@ -423,7 +431,7 @@ class Request:
     start: dt.date
     fmt: str = "text"
     course_starts: Mapping[str, dt.date] = dataclasses.field(default_factory=dict)
-    start_doses: Mapping[str, Amount] = dataclasses.field(default_factory=dict)
+    start_doses: Mapping[str, Quantity] = dataclasses.field(default_factory=dict)
     ae_log: Path | None = None
     ae_log_name: str | None = None
     ae_log_checked: bool = False
@@ -432,6 +440,10 @@ class Request:
     treat_makeup_days: bool = False
     render: RenderOptions = dataclasses.field(default_factory=RenderOptions)
     plan_id: str = ""
+    #: Body size for courses dosed per m2, taken as measured on ``start``.
+    height: Length | None = None
+    weight: Mass | None = None
+    bsa_method: str = "mosteller"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -469,24 +481,100 @@ def _load_ae_log(req: Request, earliest: dt.date) -> tuple[Any, ...]:
     return parse_ae_log(text, name, req.regimen, earliest)
 
 
+def per_area_courses(regimen: Regimen) -> tuple[str, ...]:
+    """The ids of the drug courses of ``regimen`` dosed per m2 (not yet resolved)."""
+    from regimen.drugs import DrugCourse
+
+    return tuple(c.id for c in regimen.courses if isinstance(c, DrugCourse) and c.per_area)
+
+
+def resolve_bsa(req: Request) -> tuple[Regimen, dict[str, Amount]]:
+    """``req``'s regimen with every course dosed per m2 made flat for this plan, and the start
+    doses in mg.
+
+    The BSA is computed once (:func:`regimen.bodysize.bsa_report`, actual weight) from the
+    request's height and weight, taken as measured on the start date; each level [mg/m2] x BSA
+    [m2] becomes a level in mg, unrounded, and the course keeps a :class:`~regimen.drugs.BsaBasis`
+    saying so. A course dosed per m2 without a height or a weight is an error naming it; a
+    height or weight given for a regimen with no such course is an error too (it would do
+    nothing)."""
+    import attrs
+
+    from regimen.bodysize import BSA_METHODS, bsa_report
+    from regimen.drugs import BsaBasis, DrugCourse, per_area_dose
+    from regimen.units import AMOUNT, DOSE_PER_AREA, require
+
+    ids = per_area_courses(req.regimen)
+    if not ids:
+        for field, value in (("height", req.height), ("weight", req.weight)):
+            if value is not None:
+                raise FieldError(
+                    f"only applies to a regimen with a course dosed per m² (none in "
+                    f"{req.regimen.id})",
+                    field,
+                )
+        return req.regimen, {
+            cid: require(q, AMOUNT, "start_dose") for cid, q in req.start_doses.items()
+        }
+    for field, value in (("height", req.height), ("weight", req.weight)):
+        if value is None:
+            raise FieldError(f"needed for {ids[0]} (dosed per m²)", field)
+    assert req.height is not None and req.weight is not None  # noqa: S101 - checked above
+    if req.bsa_method not in BSA_METHODS:
+        raise FieldError(
+            f"must be one of {', '.join(BSA_METHODS)}, got {req.bsa_method!r}", "bsa_method"
+        )
+    try:
+        report = bsa_report(req.height, req.weight, req.bsa_method)  # type: ignore[arg-type]
+    except RegimenError as exc:
+        field = exc.where if exc.where in ("height", "weight") else "bsa_method"
+        raise FieldError(exc.what, field) from None
+    courses = []
+    doses: dict[str, Amount] = {}
+    for course in req.regimen.courses:
+        if not (isinstance(course, DrugCourse) and course.per_area):
+            courses.append(course)
+            if course.id in req.start_doses:
+                doses[course.id] = require(req.start_doses[course.id], AMOUNT, "start_dose")
+            continue
+        per = tuple(require(q, DOSE_PER_AREA) for q in course.dose_levels)
+        basis = BsaBasis(per, report.bsa, req.bsa_method, req.height, req.weight, req.start)
+        start = course.start_level
+        courses.append(
+            attrs.evolve(
+                course,
+                dose_levels=tuple(per_area_dose(q, report.bsa) for q in per),
+                start_level=None if start is None else per_area_dose(start, report.bsa),
+                bsa_basis=basis,
+            )
+        )
+        if course.id in req.start_doses:
+            given = require(req.start_doses[course.id], DOSE_PER_AREA, "start_dose")
+            doses[course.id] = per_area_dose(given, report.bsa)
+    return attrs.evolve(req.regimen, courses=tuple(courses)), doses
+
+
 def build(req: Request, with_baseline: bool = True) -> Built:
-    """The plan of ``req`` and its baseline (``None`` without an AE log, or when not asked)."""
+    """The plan of ``req`` and its baseline (``None`` without an AE log, or when not asked).
+
+    Courses dosed per m2 are made flat first (:func:`resolve_bsa`): the engine sees mg only."""
     from regimen.schedule import build_plan
 
+    regimen, doses = resolve_bsa(req)
     earliest = min([req.start, *req.course_starts.values()])
     events = _load_ae_log(req, earliest) if req.ae_log is not None else ()
     options: dict[str, Any] = {
         "course_starts": dict(req.course_starts),
-        "start_doses": dict(req.start_doses),
+        "start_doses": doses,
         "cycles": req.cycles,
         "holidays_country": req.holidays.upper() if req.holidays else None,
         "treat_makeup_days": req.treat_makeup_days,
     }
     with _lower_layer():
-        plan = build_plan(req.regimen, req.start, adverse_events=events, **options)
+        plan = build_plan(regimen, req.start, adverse_events=events, **options)
         baseline = None
         if events and with_baseline:
-            baseline = build_plan(req.regimen, req.start, **options)
+            baseline = build_plan(regimen, req.start, **options)
     return Built(plan, baseline)
 
 

@@ -92,6 +92,9 @@ CLI_NAMES = {
     "start": "--start",
     "course_start": "--course-start",
     "start_dose": "--start-dose",
+    "height": "--height",
+    "weight": "--weight",
+    "bsa_method": "--bsa-method",
     "ae_log": "--ae-log",
     "cycles": "--cycles",
     "holidays": "--holidays",
@@ -655,6 +658,9 @@ SCHEDULING = (
     "cycles",
     "holidays_country",
     "treat_makeup_days",
+    "height",
+    "weight",
+    "bsa_method",
 )
 
 
@@ -696,6 +702,23 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="Also treat on official weekend make-up working days (China).",
         ),
+        click.option(
+            "--height",
+            type=LENGTH_Q,
+            help="Height on the start date, for courses dosed per m² (e.g. 170cm).",
+        ),
+        click.option(
+            "--weight",
+            type=MASS_Q,
+            help="Actual body weight on the start date, for courses dosed per m² (e.g. 70kg).",
+        ),
+        click.option(
+            "--bsa-method",
+            type=WordType(("mosteller", "dubois", "haycock", "gehan-george", "boyd")),
+            default="mosteller",
+            show_default=True,
+            help="BSA formula for courses dosed per m².",
+        ),
     ]
 
     @functools.wraps(f)
@@ -727,6 +750,8 @@ def _request(
             ("--ae-log", schedule["ae_log"] is not None),
             ("--cycles", schedule["cycles"] is not None),
             ("--holidays", schedule["holidays_country"] is not None),
+            ("--height", schedule["height"] is not None),
+            ("--weight", schedule["weight"] is not None),
         ):
             if given:
                 raise InputError("needs --start", where=name)
@@ -750,6 +775,9 @@ def _request(
         treat_makeup_days=schedule["treat_makeup_days"],
         render=render if render is not None else app.RenderOptions(),
         plan_id=plan_id,
+        height=schedule["height"],
+        weight=schedule["weight"],
+        bsa_method=schedule["bsa_method"],
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import datetime as dt
 import itertools
 import math
 import re
@@ -22,7 +23,21 @@ import attrs
 from regimen.errors import InputError, RegimenError
 from regimen.modification import Rule
 from regimen.sources import Source
-from regimen.units import AMOUNT, Amount, format_quantity, magnitude, require
+from regimen.units import (
+    AMOUNT,
+    AREA,
+    DOSE_PER_AREA,
+    Amount,
+    Area,
+    Length,
+    Mass,
+    Quantity,
+    format_quantity,
+    magnitude,
+    quantity,
+    require,
+    unit_symbol,
+)
 
 #: The most cycles any plan will lay out; more is refused rather than exhausting memory.
 MAX_CYCLES = 1000
@@ -110,6 +125,50 @@ def _mg(q: Amount) -> float:
     return magnitude(q, "mg")
 
 
+#: How a course's dose levels are written: a flat amount (mg) or per body surface area (mg/m2).
+DOSE_BASES = ("flat", "bsa")
+
+
+def _is_per_area(q: Quantity) -> bool:
+    return unit_symbol(q) == "mg/m2"
+
+
+def _level_value(q: Quantity) -> float:
+    """A dose level's magnitude in its own kind's unit (mg, or mg/m2 for a BSA course)."""
+    return magnitude(q, "mg/m2") if _is_per_area(q) else magnitude(q, "mg")
+
+
+@attrs.frozen
+class BsaBasis:
+    """How a course dosed per m2 became a flat dose for one plan: the per-m2 levels, the body
+    surface area and the measurements it came from (taken on ``measured_on``, the start date).
+
+    ``levels[i]`` of the course (mg) is ``per_levels[i]`` x ``bsa``, unrounded.
+    """
+
+    per_levels: tuple[Quantity, ...]
+    bsa: Area
+    method: str
+    height: Length
+    weight: Mass
+    measured_on: dt.date
+
+    def per_level(self, course: DrugCourse, dose: Quantity) -> Quantity:
+        """The per-m2 level that gave ``dose`` (one of ``course``'s mg levels)."""
+        return self.per_levels[course.level_index(dose)]
+
+
+def per_area_dose(per: Quantity, bsa: Area) -> Amount:
+    """``per`` x ``bsa`` in mg, through the unit registry (mg/m2 x m2 is mg), unrounded.
+
+    >>> from regimen.units import quantity as q, format_quantity as f
+    >>> f(per_area_dose(q(900, "mg/m2"), q(2, "m2")))
+    '1800 mg'
+    """
+    product = require(per, DOSE_PER_AREA) * require(bsa, AREA)
+    return quantity(float(product.to("mg").magnitude), "mg")
+
+
 def _days(value: Iterable[int]) -> tuple[int, ...]:
     return tuple(sorted(set(value)))
 
@@ -125,7 +184,8 @@ class DrugCourse:
     drug, route, frequency : str
         ``"anlotinib"``, ``"oral"``, ``"once daily"`` (written out; never "qd").
     dose_levels : tuple of Amount
-        [mg, mcg or g], strictly decreasing; the first is the starting level unless
+        [mg, mcg or g] (``dose_basis`` "bsa": [mg/m2] until a plan resolves them), strictly
+        decreasing; the first is the starting level unless
         ``start_level`` says otherwise. One level means no reductions: hold or stop only.
     dosing_days : tuple of int
         Days of the cycle on which a dose is given (1-based), e.g. 1..14.
@@ -151,6 +211,11 @@ class DrugCourse:
         The drug name and patient texts in Chinese, when the regimen file gives them.
     source : Source or None
         The source the regimen file cites for the course as a whole, when it cites one.
+    dose_basis : str
+        ``"flat"`` (levels in mg) or ``"bsa"`` (levels per m2 of body surface area).
+    bsa_basis : BsaBasis or None
+        Set on a BSA course resolved for a plan (levels now in mg): the per-m2 levels and the
+        BSA they were multiplied by.
     """
 
     id: str
@@ -178,6 +243,13 @@ class DrugCourse:
     missed_dose_zh: str = ""
     when_to_call_zh: str = ""
     source: Source | None = None
+    dose_basis: str = "flat"
+    bsa_basis: BsaBasis | None = None
+
+    @property
+    def per_area(self) -> bool:
+        """Whether the levels are still per m2 (a BSA course not yet resolved for a plan)."""
+        return self.dose_basis == "bsa" and self.bsa_basis is None
 
     @property
     def schedule(self) -> Frequency:
@@ -194,10 +266,36 @@ class DrugCourse:
         owner = self.id
         if not self.dose_levels:
             raise FieldError("needs at least one dose level", "dose_levels", owner)
+        if self.dose_basis not in DOSE_BASES:
+            raise FieldError(
+                f"must be 'flat' or 'bsa', got {self.dose_basis!r}", "dose_basis", owner
+            )
+        kind = DOSE_PER_AREA if self.per_area else AMOUNT
         with _field(owner, "dose_levels"):
             for q in self.dose_levels:
-                require(q, AMOUNT)
-        mgs = [_mg(q) for q in self.dose_levels]
+                if self.dose_basis == "bsa" and not _is_per_area(q) and self.per_area:
+                    raise InputError(
+                        f"{format_quantity(q)}: a course with dose_basis 'bsa' gives its levels "
+                        "in mg/m2 (e.g. '900 mg/m2')"
+                    )
+                if self.dose_basis == "flat" and _is_per_area(q):
+                    raise InputError(
+                        f'{format_quantity(q)} is per m2: add dose_basis = "bsa" to the '
+                        "course, or give the levels in mg"
+                    )
+                require(q, kind)
+        if self.per_area:
+            for name, given in (
+                ("strengths", self.strengths),
+                ("declared_cycle_total", self.declared_cycle_total),
+            ):
+                if given:
+                    raise FieldError(
+                        "is not supported yet for a course dosed per m2 (dose_basis 'bsa')",
+                        name,
+                        owner,
+                    )
+        mgs = [_level_value(q) for q in self.dose_levels]
         if any(b >= a for a, b in itertools.pairwise(mgs)):
             raise FieldError(
                 "dose levels must be strictly decreasing (no re-escalation), got "
@@ -240,11 +338,11 @@ class DrugCourse:
                         owner,
                     )
 
-    def level_index(self, dose: Amount, where: str = "dose") -> int:
+    def level_index(self, dose: Quantity, where: str = "dose") -> int:
         """Index of ``dose`` in :attr:`dose_levels`; an error if it is not one of them."""
-        require(dose, AMOUNT, where)
+        require(dose, DOSE_PER_AREA if self.per_area else AMOUNT, where)
         for i, level in enumerate(self.dose_levels):
-            if abs(_mg(level) - _mg(dose)) < 1e-9:
+            if abs(_level_value(level) - _level_value(dose)) < 1e-9:
                 return i
         raise InputError(
             f"{format_quantity(dose)} is not a dose level of {self.id} ("

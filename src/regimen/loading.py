@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from regimen.drugs import MAX_CYCLE_LENGTH, MAX_CYCLES, DrugCourse, FieldError
+from regimen.drugs import DOSE_BASES, MAX_CYCLE_LENGTH, MAX_CYCLES, DrugCourse, FieldError
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
 from regimen.files import CONTROL_RE, article, printable, read_input
 from regimen.modification import MAX_GRADE, Action, AdverseEvent, Resume, Rule
@@ -37,7 +37,16 @@ from regimen.regimen import Regimen, StartRule
 from regimen.sources import Source, SourceKind
 from regimen.terms import closest, rule_target
 from regimen.terms import resolve as resolve_term
-from regimen.units import AMOUNT, DOSE, DURATION, Kind, magnitude, parse_quantity, unsafe_notation
+from regimen.units import (
+    AMOUNT,
+    DOSE,
+    DOSE_PER_AREA,
+    DURATION,
+    Kind,
+    magnitude,
+    parse_quantity,
+    unsafe_notation,
+)
 
 #: Largest input file read, in bytes: a regimen or AE log is a few kilobytes.
 MAX_FILE_BYTES = 1_000_000
@@ -470,7 +479,22 @@ def _quantity(kind: Kind) -> Check:
     return lambda value, at: parse_quantity(value, kind)
 
 
-def _quantity_list(kind: Kind) -> Check:
+def _dose_level(value: Any, at: _At) -> Any:
+    """A drug amount (``"12 mg"``), or a dose per body surface area (``"900 mg/m2"``) for a
+    course with ``dose_basis = "bsa"`` (the course checks which its basis needs)."""
+    try:
+        return parse_quantity(value, AMOUNT)
+    except RegimenError:
+        try:
+            return parse_quantity(value, DOSE_PER_AREA)
+        except RegimenError:
+            pass
+        raise
+
+
+def _quantity_list(kind: Kind | None) -> Check:
+    """A non-empty array of quantities of ``kind`` (None: dose levels, see :func:`_dose_level`)."""
+
     def check(value: Any, at: _At) -> tuple[Any, ...]:
         if not isinstance(value, list) or not value:
             got = "an empty array" if value == [] else _typename(value)
@@ -478,7 +502,7 @@ def _quantity_list(kind: Kind) -> Check:
         out = []
         for i, v in enumerate(value):
             try:
-                out.append(parse_quantity(v, kind))
+                out.append(parse_quantity(v, kind) if kind else _dose_level(v, at))
             except RegimenError as exc:
                 raise InputError(f"item {i}: {exc.what}") from None
         return tuple(out)
@@ -661,8 +685,9 @@ DRUG = Table(
         Key("drug", _text, required=True),
         Key("route", _text, required=True),
         Key("frequency", _safe_text, required=True),
-        Key("dose_levels", _quantity_list(AMOUNT), required=True),
-        Key("start_level", _quantity(AMOUNT)),
+        Key("dose_basis", _one_of(DOSE_BASES), default="flat"),
+        Key("dose_levels", _quantity_list(None), required=True),
+        Key("start_level", _dose_level),
         Key("dosing_days", _day_list, required=True),
         Key("cycle_length", _days(allow_zero=False), required=True),
         Key("cycles", _count(1, MAX_CYCLES)),

@@ -42,6 +42,44 @@ def event_text(plan: Plan, e: Event) -> str:
     return f"cycle {e.cycle} day {e.day}: {_fmt(e.dose)} {how}"
 
 
+def _people(q: Quantity, places: int = 4) -> str:
+    """A quantity for people: ``900 mg/m²`` (UCUM's ``mg/m2`` and ``m2`` written with ²)."""
+    return format_quantity(q, places).replace("m2", "m²")
+
+
+def per_area_levels(plan: Plan, course: DrugCourse) -> list[Quantity]:
+    """The mg levels of a course dosed per m2 that the plan gives, in order of first use (the
+    start level when no dose is given)."""
+    seen: list[Quantity] = []
+    for e in plan.course_events(course.id):
+        if e.kind != "dose" or e.dose is None:
+            continue
+        if not any(course.level_index(q) == course.level_index(e.dose) for q in seen):
+            seen.append(e.dose)
+    return seen or [course.start_dose]
+
+
+def basis_lines(plan: Plan, course_id: str) -> list[str]:
+    """How each dose level of a course dosed per m2 was calculated, one line per level used:
+    ``gemcitabine 900 mg/m² x BSA 1.82 m² (Mosteller; 170 cm, 70 kg on 2022-01-03) =
+    1636.3 mg``. Empty for a flat course."""
+    from regimen.bodysize import METHOD_NAMES
+
+    course = plan.regimen.course(course_id)
+    if not isinstance(course, DrugCourse) or course.bsa_basis is None:
+        return []
+    b = course.bsa_basis
+    measured = (
+        f"{METHOD_NAMES.get(b.method, b.method)}; {format_quantity(b.height, 2)}, "
+        f"{format_quantity(b.weight, 2)} on {b.measured_on.isoformat()}"
+    )
+    return [
+        f"{course.id} {_people(b.per_level(course, dose))} x BSA {_people(b.bsa, 2)} "
+        f"({measured}) = {format_quantity(dose, 1)}"
+        for dose in per_area_levels(plan, course)
+    ]
+
+
 def day_text(plan: Plan, state: DayState) -> str | None:
     """What a drug course does on a day, in words (None: nothing to show)."""
     kind = state.kind
@@ -121,6 +159,10 @@ def render_text(plan: Plan, as_of: dt.date | None = None) -> str:
         out.append(f"Note: {note}")
     for warning in plan.warnings:
         out.append(f"Warning: {warning}")
+    basis = [line for course in reg.drugs for line in basis_lines(plan, course.id)]
+    if basis:
+        out.append("Dose basis (body surface area, no rounding):")
+        out += [f"  {line}" for line in basis]
     out.append("")
     rt_events: dict[dt.date, list[Event]] = {}
     for e in plan.events:
@@ -256,6 +298,33 @@ def event_data(e: Event) -> dict[str, Any]:
     return item
 
 
+def basis_data(plan: Plan, e: Event) -> dict[str, Any]:
+    """The extra JSON fields of a dose event of a course dosed per m2 (empty otherwise):
+    ``calculated_dose`` (mg, unrounded), ``basis`` (per-m2 level, BSA, method, measurements),
+    ``rounding`` (None: no rounding rule yet) and ``deviation_percent`` (of the dose given from
+    the calculated dose; 0 while there is no rounding)."""
+    if e.kind != "dose" or e.dose is None:
+        return {}
+    course = plan.regimen.course(e.course)
+    if not isinstance(course, DrugCourse) or course.bsa_basis is None:
+        return {}
+    b = course.bsa_basis
+    return {
+        "calculated_dose": to_json(e.dose),
+        "basis": {
+            "kind": "bsa",
+            "per": to_json(b.per_level(course, e.dose)),
+            "bsa": to_json(b.bsa),
+            "method": b.method,
+            "height": to_json(b.height),
+            "weight": to_json(b.weight),
+            "measured_on": b.measured_on.isoformat(),
+        },
+        "rounding": None,
+        "deviation_percent": 0,
+    }
+
+
 def decision_data(d: Decision) -> dict[str, Any]:
     """The JSON contract for one decision."""
     return {
@@ -317,7 +386,7 @@ def plan_data(plan: Plan, as_of: dt.date | None = None) -> dict[str, Any]:
     return {
         "regimen": plan.regimen.id,
         "start": plan.start.isoformat(),
-        "events": [event_data(e) for e in plan.events],
+        "events": [event_data(e) | basis_data(plan, e) for e in plan.events],
         "decisions": [decision_data(d) for d in plan.decisions],
         "skipped": [
             {"date": s.date.isoformat(), "course": s.course, "reason": s.reason}

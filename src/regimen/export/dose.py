@@ -8,7 +8,7 @@ from typing import Any
 from regimen.dose_report import DoseReport
 from regimen.drug_report import DrugSummary
 from regimen.export import rt_report as rt_export
-from regimen.export.calendar import review_data, review_lines
+from regimen.export.calendar import basis_lines, review_data, review_lines
 from regimen.schedule import Status
 from regimen.units import format_number, format_quantity, to_json
 
@@ -141,6 +141,8 @@ def render_text(report: DoseReport) -> str:
         out.append("Drug totals need a start date: add --start YYYY-MM-DD (and --cycles N).")
     for s in report.drugs:
         out.append(s.course if s.course == s.drug else f"{s.course} ({s.drug})")
+        if plan is not None:
+            out += [f"  dose basis: {line}" for line in basis_lines(plan, s.course)]
         out.append(
             f"  planned:   {format_quantity(s.planned_total)} over {s.dosing_days_planned} "
             f"dosing days ({s.cycles_planned} cycles)"
