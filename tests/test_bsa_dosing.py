@@ -36,15 +36,19 @@ def test_acceptance_calendar_json(run) -> None:
     gem, doc = doses["gemcitabine"], doses["docetaxel"]
     assert [e["date"] for e in gem] == ["2022-01-03", "2022-01-10", "2022-01-24", "2022-01-31"]
     assert [e["date"] for e in doc] == ["2022-01-10", "2022-01-31"]
+    # Given to the nearest 0.1 mg (no rounding rule in the file): 1636.3068 -> 1636.3 mg
+    # (-0.00042%), 181.8119 -> 181.8 mg (-0.0065%), by hand from the numbers above.
+    given = {900: (1636.3, -0.000417), 100: (181.8, -0.00653)}
     for events, per, mg in ((gem, 900, 1636.3), (doc, 100, 181.8)):
         for e in events:
             calc = e["calculated_dose"]
             assert calc["unit"] == "mg"
             assert calc["value"] == pytest.approx(mg, abs=0.05)
             assert calc["value"] == pytest.approx(per * BSA, rel=1e-12)  # unrounded BSA
-            assert e["dose"] == calc  # no rounding rule yet: the dose given is the calculated one
-            assert e["rounding"] is None
-            assert e["deviation_percent"] == 0
+            assert e["dose"] == {"value": given[per][0], "unit": "mg"}
+            assert e["rounding"]["kind"] == "nearest"
+            assert e["rounding"]["step"] == {"value": 0.1, "unit": "mg"}
+            assert e["deviation_percent"] == pytest.approx(given[per][1], abs=1e-5)
             basis = e["basis"]
             assert basis["kind"] == "bsa"
             assert basis["per"] == {"value": per, "unit": "mg/m2"}
@@ -66,8 +70,10 @@ def test_flat_course_events_have_no_basis_fields(run) -> None:
 def test_text_calendar_shows_the_basis_line_once_per_course_and_level(run) -> None:
     r = run("calendar", "gemcitabine-docetaxel", *ARGS)
     assert r.exit_code == 0, r.stderr
-    gem = "gemcitabine 900 mg/m² x BSA 1.82 m² (Mosteller; 170 cm, 70 kg on 2022-01-03) = 1636.3 mg"
-    doc = "docetaxel 100 mg/m² x BSA 1.82 m² (Mosteller; 170 cm, 70 kg on 2022-01-03) = 181.8 mg"
+    basis = "x BSA 1.82 m² (Mosteller; 170 cm, 70 kg on 2022-01-03) ="
+    tail = "nearest 0.1 mg; the regimen gives no rounding rule)"
+    gem = f"gemcitabine 900 mg/m² {basis} 1636.31 mg, given as 1636.3 mg (-0.0004%, {tail}"
+    doc = f"docetaxel 100 mg/m² {basis} 181.81 mg, given as 181.8 mg (-0.0065%, {tail}"
     assert r.stdout.count(gem) == 1
     assert r.stdout.count(doc) == 1
 
@@ -75,11 +81,11 @@ def test_text_calendar_shows_the_basis_line_once_per_course_and_level(run) -> No
 def test_dose_text_shows_the_basis_of_the_start_level(run) -> None:
     r = run("dose", "gemcitabine-docetaxel", *ARGS, "--start-dose", "gemcitabine=675mg/m2")
     assert r.exit_code == 0, r.stderr
-    # 675 x 1.81812 = 1227.2 mg
+    # 675 x 1.81812 = 1227.23 mg, given as 1227.2 mg (nearest 0.1 mg)
     assert "gemcitabine 675 mg/m² x BSA 1.82 m² (Mosteller; 170 cm, 70 kg on 2022-01-03) = " in (
         r.stdout
     )
-    assert "= 1227.2 mg" in r.stdout
+    assert "= 1227.23 mg, given as 1227.2 mg" in r.stdout
     assert "docetaxel 100 mg/m² x BSA 1.82 m²" in r.stdout
 
 

@@ -494,14 +494,15 @@ def resolve_bsa(req: Request) -> tuple[Regimen, dict[str, Amount]]:
 
     The BSA is computed once (:func:`regimen.bodysize.bsa_report`, actual weight) from the
     request's height and weight, taken as measured on the start date; each level [mg/m2] x BSA
-    [m2] becomes a level in mg, unrounded, and the course keeps a :class:`~regimen.drugs.BsaBasis`
+    [m2] becomes a level in mg, given to the nearest 0.1 mg (:func:`~regimen.drugs.round_dose`;
+    the calculated dose stays in the basis), and the course keeps a :class:`~regimen.drugs.BsaBasis`
     saying so. A course dosed per m2 without a height or a weight is an error naming it; a
     height or weight given for a regimen with no such course is an error too (it would do
     nothing)."""
     import attrs
 
     from regimen.bodysize import BSA_METHODS, bsa_report
-    from regimen.drugs import BsaBasis, DrugCourse, per_area_dose
+    from regimen.drugs import BsaBasis, DrugCourse, per_area_dose, round_dose
     from regimen.units import AMOUNT, DOSE_PER_AREA, require
 
     ids = per_area_courses(req.regimen)
@@ -543,14 +544,16 @@ def resolve_bsa(req: Request) -> tuple[Regimen, dict[str, Amount]]:
         courses.append(
             attrs.evolve(
                 course,
-                dose_levels=tuple(per_area_dose(q, report.bsa) for q in per),
-                start_level=None if start is None else per_area_dose(start, report.bsa),
+                dose_levels=tuple(round_dose(per_area_dose(q, report.bsa)) for q in per),
+                start_level=(
+                    None if start is None else round_dose(per_area_dose(start, report.bsa))
+                ),
                 bsa_basis=basis,
             )
         )
         if course.id in req.start_doses:
             given = require(req.start_doses[course.id], DOSE_PER_AREA, "start_dose")
-            doses[course.id] = per_area_dose(given, report.bsa)
+            doses[course.id] = round_dose(per_area_dose(given, report.bsa))
     return attrs.evolve(req.regimen, courses=tuple(courses)), doses
 
 

@@ -17,6 +17,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
@@ -156,6 +157,33 @@ class BsaBasis:
     def per_level(self, course: DrugCourse, dose: Quantity) -> Quantity:
         """The per-m2 level that gave ``dose`` (one of ``course``'s mg levels)."""
         return self.per_levels[course.level_index(dose)]
+
+    def calculated(self, course: DrugCourse, dose: Quantity) -> Amount:
+        """The unrounded dose the level of ``dose`` calculates to (level x BSA)."""
+        return per_area_dose(self.per_level(course, dose), self.bsa)
+
+    def deviation_percent(self, course: DrugCourse, dose: Quantity) -> float:
+        """How far the dose given lies from the calculated one, in percent of the latter."""
+        calc = magnitude(self.calculated(course, dose), "mg")
+        return 100 * (magnitude(dose, "mg") - calc) / calc
+
+
+#: A dose calculated per m2 is given to the nearest 0.1 mg when the regimen gives no rounding
+#: rule of its own: the precision a dose is written and prepared to, never more digits than
+#: that (decided for regimen; a regimen's own rounding rule is not supported yet).
+DEFAULT_DOSE_STEP_MG = Decimal("0.1")
+
+
+def round_dose(dose: Amount, step_mg: Decimal = DEFAULT_DOSE_STEP_MG) -> Amount:
+    """``dose`` to the nearest ``step_mg`` (halves up), exactly in decimal.
+
+    >>> from regimen.units import quantity as q, format_quantity as f
+    >>> f(round_dose(q(1636.306817, "mg"))), f(round_dose(q(181.85, "mg")))
+    ('1636.3 mg', '181.9 mg')
+    """
+    exact = Decimal(repr(magnitude(dose, "mg")))
+    steps = (exact / step_mg).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return quantity(float(steps * step_mg), "mg")
 
 
 def per_area_dose(per: Quantity, bsa: Area) -> Amount:

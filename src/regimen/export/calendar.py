@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from regimen.drugs import DrugCourse
+from regimen.drugs import DEFAULT_DOSE_STEP_MG, DrugCourse
 from regimen.modification import Decision, DecisionKind
 from regimen.schedule import DayKind, DayState, Event, Plan
-from regimen.units import Quantity, format_quantity, to_json
+from regimen.units import Quantity, format_number, format_quantity, quantity, to_json
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -75,7 +75,10 @@ def basis_lines(plan: Plan, course_id: str) -> list[str]:
     )
     return [
         f"{course.id} {_people(b.per_level(course, dose))} x BSA {_people(b.bsa, 2)} "
-        f"({measured}) = {format_quantity(dose, 1)}"
+        f"({measured}) = {format_quantity(b.calculated(course, dose), 2)}, given as "
+        f"{format_quantity(dose)} ({format_number(b.deviation_percent(course, dose), 4)}%, "
+        f"nearest {format_quantity(quantity(float(DEFAULT_DOSE_STEP_MG), 'mg'))}; the regimen "
+        "gives no rounding rule)"
         for dose in per_area_levels(plan, course)
     ]
 
@@ -161,7 +164,7 @@ def render_text(plan: Plan, as_of: dt.date | None = None) -> str:
         out.append(f"Warning: {warning}")
     basis = [line for course in reg.drugs for line in basis_lines(plan, course.id)]
     if basis:
-        out.append("Dose basis (body surface area, no rounding):")
+        out.append("Dose basis (body surface area):")
         out += [f"  {line}" for line in basis]
     out.append("")
     rt_events: dict[dt.date, list[Event]] = {}
@@ -301,8 +304,8 @@ def event_data(e: Event) -> dict[str, Any]:
 def basis_data(plan: Plan, e: Event) -> dict[str, Any]:
     """The extra JSON fields of a dose event of a course dosed per m2 (empty otherwise):
     ``calculated_dose`` (mg, unrounded), ``basis`` (per-m2 level, BSA, method, measurements),
-    ``rounding`` (None: no rounding rule yet) and ``deviation_percent`` (of the dose given from
-    the calculated dose; 0 while there is no rounding)."""
+    ``rounding`` (to the nearest 0.1 mg while the regimen gives no rounding rule) and
+    ``deviation_percent`` (of the dose given from the calculated dose)."""
     if e.kind != "dose" or e.dose is None:
         return {}
     course = plan.regimen.course(e.course)
@@ -310,7 +313,7 @@ def basis_data(plan: Plan, e: Event) -> dict[str, Any]:
         return {}
     b = course.bsa_basis
     return {
-        "calculated_dose": to_json(e.dose),
+        "calculated_dose": to_json(b.calculated(course, e.dose)),
         "basis": {
             "kind": "bsa",
             "per": to_json(b.per_level(course, e.dose)),
@@ -320,8 +323,12 @@ def basis_data(plan: Plan, e: Event) -> dict[str, Any]:
             "weight": to_json(b.weight),
             "measured_on": b.measured_on.isoformat(),
         },
-        "rounding": None,
-        "deviation_percent": 0,
+        "rounding": {
+            "kind": "nearest",
+            "step": to_json(quantity(float(DEFAULT_DOSE_STEP_MG), "mg")),
+            "why": "the regimen gives no rounding rule: doses to the nearest 0.1 mg",
+        },
+        "deviation_percent": round(b.deviation_percent(course, e.dose), 6),
     }
 
 
