@@ -19,6 +19,7 @@ from regimen.errors import RegimenError
 from regimen.export import render_plan
 from regimen.export.ics import options as ics_options
 from regimen.loading import bundled_ids, load_ae_log, load_regimen
+from regimen.measurements import Measurements
 from regimen.regimen import Regimen
 from regimen.schedule import DayKind, Plan, build_plan
 
@@ -33,7 +34,8 @@ def _flat(reg: Regimen) -> Regimen:
     from regimen import app
     from regimen.units import quantity
 
-    req = app.Request(reg, START, height=quantity(170, "cm"), weight=quantity(70, "kg"))
+    body = Measurements(height=quantity(170, "cm"), weight=quantity(70, "kg"))
+    req = app.Request(reg, START, measurements=body)
     return app.resolve_bsa(req)[0] if app.per_area_courses(reg) else reg
 
 

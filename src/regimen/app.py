@@ -42,12 +42,13 @@ from typing import TYPE_CHECKING, Any
 
 from regimen.errors import ExpressionError, InputError, RegimenError, UnitError
 from regimen.files import file_kind
+from regimen.measurements import Measurements
 
 if TYPE_CHECKING:
     from regimen.export.ics import IcsOptions
     from regimen.regimen import Regimen
     from regimen.schedule import Plan
-    from regimen.units import Amount, Length, Mass, Quantity
+    from regimen.units import Amount, Quantity
 
 #: The request's field names, as the library's errors give them (``where``), each optionally
 #: followed by a course id (``start_dose anlotinib``).
@@ -440,9 +441,9 @@ class Request:
     treat_makeup_days: bool = False
     render: RenderOptions = dataclasses.field(default_factory=RenderOptions)
     plan_id: str = ""
-    #: Body size for courses dosed per m2, taken as measured on ``start``.
-    height: Length | None = None
-    weight: Mass | None = None
+    #: The patient's values for body-size doses and lifetime limits (quick-check options are
+    #: taken as measured on ``start``).
+    measurements: Measurements = dataclasses.field(default_factory=Measurements)
     bsa_method: str = "mosteller"
 
 
@@ -506,8 +507,9 @@ def resolve_bsa(req: Request) -> tuple[Regimen, dict[str, Amount]]:
     from regimen.units import AMOUNT, DOSE_PER_AREA, require
 
     ids = per_area_courses(req.regimen)
+    height, weight = req.measurements.height, req.measurements.weight
     if not ids:
-        for field, value in (("height", req.height), ("weight", req.weight)):
+        for field, value in (("height", height), ("weight", weight)):
             if value is not None:
                 raise FieldError(
                     f"only applies to a regimen with a course dosed per m² (none in "
@@ -517,16 +519,16 @@ def resolve_bsa(req: Request) -> tuple[Regimen, dict[str, Amount]]:
         return req.regimen, {
             cid: require(q, AMOUNT, "start_dose") for cid, q in req.start_doses.items()
         }
-    for field, value in (("height", req.height), ("weight", req.weight)):
+    for field, value in (("height", height), ("weight", weight)):
         if value is None:
             raise FieldError(f"needed for {ids[0]} (dosed per m²)", field)
-    assert req.height is not None and req.weight is not None  # noqa: S101 - checked above
+    assert height is not None and weight is not None  # noqa: S101 - checked above
     if req.bsa_method not in BSA_METHODS:
         raise FieldError(
             f"must be one of {', '.join(BSA_METHODS)}, got {req.bsa_method!r}", "bsa_method"
         )
     try:
-        report = bsa_report(req.height, req.weight, req.bsa_method)  # type: ignore[arg-type]
+        report = bsa_report(height, weight, req.bsa_method)  # type: ignore[arg-type]
     except RegimenError as exc:
         field = exc.where if exc.where in ("height", "weight") else "bsa_method"
         raise FieldError(exc.what, field) from None
@@ -539,7 +541,8 @@ def resolve_bsa(req: Request) -> tuple[Regimen, dict[str, Amount]]:
                 doses[course.id] = require(req.start_doses[course.id], AMOUNT, "start_dose")
             continue
         per = tuple(require(q, DOSE_PER_AREA) for q in course.dose_levels)
-        basis = BsaBasis(per, report.bsa, req.bsa_method, req.height, req.weight, req.start)
+        measured = req.measurements.weight_on or req.start
+        basis = BsaBasis(per, report.bsa, req.bsa_method, height, weight, measured)
         start = course.start_level
         courses.append(
             attrs.evolve(

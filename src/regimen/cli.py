@@ -742,6 +742,7 @@ def _request(
     """The scheduling options as an :class:`regimen.app.Request` (``None`` without --start);
     errors name the request's fields, which :data:`CLI_NAMES` turns back into options."""
     from regimen import app
+    from regimen.measurements import Measurements
 
     if schedule["start"] is None:
         for name, given in (
@@ -775,8 +776,11 @@ def _request(
         treat_makeup_days=schedule["treat_makeup_days"],
         render=render if render is not None else app.RenderOptions(),
         plan_id=plan_id,
-        height=schedule["height"],
-        weight=schedule["weight"],
+        measurements=Measurements(
+            height=schedule["height"],
+            weight=schedule["weight"],
+            weight_on=begin if schedule["weight"] is not None else None,
+        ),
         bsa_method=schedule["bsa_method"],
     )
 
