@@ -119,6 +119,7 @@ def test_multiline_keys_come_from_the_declarations() -> None:
         "note",
         "citation",
         "review",
+        "unconfirmed",
     } == MULTILINE_KEYS
 
 

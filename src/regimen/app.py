@@ -581,7 +581,19 @@ def build(req: Request, with_baseline: bool = True) -> Built:
         baseline = None
         if events and with_baseline:
             baseline = build_plan(regimen, req.start, **options)
-    return Built(plan, baseline)
+    return Built(with_cumulative(plan, req.measurements), baseline)
+
+
+def with_cumulative(plan: Plan, measurements: Measurements) -> Plan:
+    """``plan`` with each drug course's cumulative dose (:mod:`regimen.cumulative`) for the
+    patient, and the warnings of any lifetime limit it would cross or cannot check."""
+    import attrs
+
+    from regimen.cumulative import ledgers
+
+    books = ledgers(plan, measurements)
+    warned = tuple(w for book in books for w in book.warnings())
+    return attrs.evolve(plan, cumulative=books, warnings=(*plan.warnings, *warned))
 
 
 def render(req: Request, built: Built) -> str:

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
+from regimen.cumulative import LifetimeLimit
 from regimen.errors import InputError, RegimenError
 from regimen.modification import Rule
 from regimen.sources import Source
@@ -273,6 +274,8 @@ class DrugCourse:
     source: Source | None = None
     dose_basis: str = "flat"
     bsa_basis: BsaBasis | None = None
+    #: Lifetime (cumulative) dose limits with their sources (:mod:`regimen.cumulative`).
+    lifetime_limits: tuple[LifetimeLimit, ...] = ()
 
     @property
     def per_area(self) -> bool:

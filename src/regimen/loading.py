@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 
+from regimen.cumulative import LifetimeLimit
 from regimen.drugs import DOSE_BASES, MAX_CYCLE_LENGTH, MAX_CYCLES, DrugCourse, FieldError
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
 from regimen.files import CONTROL_RE, article, printable, read_input
@@ -670,6 +671,30 @@ RULE = Table(
 )
 
 
+def _flag_list(value: Any, at: _At) -> tuple[str, ...]:
+    """Patient flags a lifetime limit applies with (``["prior-cardiac-irradiation"]``)."""
+    from regimen.patient import FLAGS
+
+    if not isinstance(value, list) or not value:
+        raise InputError(f'must be a non-empty array like ["{FLAGS[0]}"], got {_typename(value)}')
+    for v in value:
+        if v not in FLAGS:
+            raise InputError(f"unknown flag {v!r} (use one of {', '.join(FLAGS)})")
+    return tuple(value)
+
+
+LIFETIME_LIMIT = Table(
+    (
+        Key("dose", _dose_level, required=True),
+        Key("flags", _flag_list, default=()),
+        Key("source", _SOURCE_REF, required=True),
+        Key("note", _text, default="", multiline=True),
+        Key("unconfirmed", _text, default="", multiline=True),
+    ),
+    model=LifetimeLimit,
+)
+
+
 def _single_level_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
     """A course with one dose level can only be held or discontinued."""
     if len(values.get("dose_levels", ())) != 1 or "id" not in values:
@@ -704,6 +729,11 @@ DRUG = Table(
         Key("rules", _Tables(RULE, "must be an array of tables ([[courses.rules]])"), default=()),
         Key("declared_cycle_total", _quantity(AMOUNT)),
         Key("label_source", _SOURCE_REF),
+        Key(
+            "lifetime_limits",
+            _Tables(LIFETIME_LIMIT, "must be an array of tables ([[courses.lifetime_limits]])"),
+            default=(),
+        ),
     ),
     model=DrugCourse,
     check=_single_level_check,

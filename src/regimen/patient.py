@@ -70,6 +70,7 @@ FLAGS = (
     "prior-cardiac-irradiation",  # the heart in a radiotherapy field (anthracycline limit)
     "prior-anthracycline",  # anthracycline exposure outside the listed lines
     "prior-mediastinal-irradiation",
+    "concomitant-cardiotoxic-therapy",  # e.g. cyclophosphamide, trastuzumab (anthracycline limit)
     "heart-failure",
     "renal-impairment",
     "hepatic-impairment",

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import attrs
 
+from regimen.cumulative import Ledger
 from regimen.drugs import MAX_CYCLES, DrugCourse
 from regimen.errors import InputError
 from regimen.modification import AdverseEvent, Decision, DecisionKind, DoseState
@@ -145,6 +146,9 @@ class Plan:
     warnings: tuple[str, ...] = ()
     holidays_country: str | None = None
     treat_makeup_days: bool = False
+    #: Each drug course's cumulative dose for the patient (set by the application, which
+    #: knows the patient's prior exposure and flags; empty when not computed).
+    cumulative: tuple[Ledger, ...] = ()
     _cache: dict[str, list[tuple[dt.date, int]]] = attrs.field(
         factory=dict, eq=False, repr=False, init=False
     )

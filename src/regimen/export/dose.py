@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from regimen.cumulative import Ledger
 from regimen.dose_report import DoseReport
 from regimen.drug_report import DrugSummary
 from regimen.export import rt_report as rt_export
 from regimen.export.calendar import basis_lines, review_data, review_lines
-from regimen.schedule import Status
+from regimen.schedule import Plan, Status
 from regimen.units import format_number, format_quantity, to_json
 
 #: Words for each status in text.
@@ -65,6 +66,81 @@ def _drug_data(s: DrugSummary) -> dict[str, Any]:
     }
 
 
+def _ledger(plan: Plan | None, course: str) -> Ledger | None:
+    if plan is None:
+        return None
+    return next((book for book in plan.cumulative if book.course == course), None)
+
+
+def cumulative_data(book: Ledger | None) -> dict[str, Any] | None:
+    """The ``cumulative`` object of a drug in ``dose`` JSON (None without a plan)."""
+    if book is None:
+        return None
+    c = book.first_crossing
+    limit = book.limit
+    return {
+        "total": to_json(book.total) if book.total is not None else None,
+        "planned": to_json(book.planned),
+        "prior": to_json(book.prior) if book.prior is not None else None,
+        "prior_state": book.prior_state.replace(" ", "_"),
+        "limit": to_json(limit.dose) if limit is not None else None,
+        "limit_basis": limit.basis() if limit is not None else None,
+        "limit_source": (
+            None
+            if limit is None
+            else {"key": limit.source.key, "kind": limit.source.kind.value}
+        ),
+        "limit_confirmed": None if limit is None else not limit.unconfirmed,
+        "checkable": book.checkable,
+        "first_crossing": (
+            None
+            if c is None
+            else {
+                "cycle": c.cycle,
+                "day": c.day,
+                "date": c.date.isoformat(),
+                "total": to_json(c.total),
+            }
+        ),
+        "why": list(book.why),
+    }
+
+
+def _cumulative_lines(book: Ledger | None) -> list[str]:
+    if book is None:
+        return []
+    prior = {
+        "given": format_quantity(book.prior) if book.prior is not None else "",
+        "unknown": "unknown",
+        "not given": "not given",
+    }[book.prior_state]
+    total = _people(book.total) if book.total is not None else "unknown"
+    out = [
+        f"  cumulative: {total} (this plan {_people(book.planned)}; prior {_people_text(prior)})"
+    ]
+    if book.limit is not None:
+        out.append(f"  lifetime limit: {_people_text(book.limit.basis())}")
+        c = book.first_crossing
+        if c is not None:
+            out.append(
+                f"  first dose that would cross it: cycle {c.cycle} day {c.day} on "
+                f"{c.date.isoformat()} (cumulative {_people(c.total)})"
+            )
+        elif book.total is None:
+            out.append(f"  limit cannot be checked: {'; '.join(book.why)}")
+        else:
+            out.append("  no planned dose crosses it")
+    return out
+
+
+def _people_text(text: str) -> str:
+    return text.replace("mg/m2", "mg/m²")
+
+
+def _people(q: Any) -> str:
+    return _people_text(format_quantity(q))
+
+
 def dose_data(report: DoseReport) -> dict[str, Any]:
     """The ``dose`` JSON contract (docs/design.md)."""
     rt: dict[str, Any] | None = None
@@ -78,7 +154,10 @@ def dose_data(report: DoseReport) -> dict[str, Any]:
     return {
         "regimen": report.regimen.id,
         "radiotherapy": rt,
-        "drugs": [_drug_data(s) for s in report.drugs],
+        "drugs": [
+            _drug_data(s) | {"cumulative": cumulative_data(_ledger(plan, s.course))}
+            for s in report.drugs
+        ],
         "warnings": list(plan.warnings) if plan is not None else [],
         "needs_review": review_data(plan) if plan is not None else [],
     }
@@ -152,6 +231,7 @@ def render_text(report: DoseReport) -> str:
             f"dosing days on or before {s.as_of.isoformat()} ({s.cycles_started} cycles started)"
         )
         out += _rdi_lines(s)
+        out += _cumulative_lines(_ledger(plan, s.course))
         out += _status_lines(s)
         if s.dispense:
             out.append(f"  {s.dosage_form}s to dispense per cycle (what is taken):")
