@@ -174,3 +174,103 @@ def test_calendar_shows_the_no_prior_warning(run, fmt) -> None:
             "--weight", "70kg", "--format", fmt)  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert "no prior doxorubicin exposure was given" in r.stdout
+
+
+LABEL = "source: Doxorubicin hydrochloride injection, FDA label [label]"
+
+
+def test_crossing_warning_in_full() -> None:
+    plan = _plan("doxorubicin", 6, prior={"doxorubicin": _m2(225)},
+                 flags=frozenset({"prior-cardiac-irradiation"}))  # fmt: skip
+    book = plan.cumulative[0]
+    assert book.prior_state == "given" and format_quantity(book.prior) == "225 mg/m2"
+    limit = book.limit
+    assert limit.basis() == (
+        "400 mg/m2 with prior-cardiac-irradiation or prior-mediastinal-irradiation or "
+        f"concomitant-cardiotoxic-therapy ({LABEL}; unconfirmed: {limit.unconfirmed})"
+    )
+    assert book.warnings() == [
+        f"needs clinician review: doxorubicin lifetime limit {limit.basis()}: cycle 3 day 1 "
+        "on 2022-02-14 would bring the cumulative dose to 450 mg/m2 (prior 225 mg/m2), above "
+        "the limit"
+    ]
+
+
+def test_warnings_without_prior_unknown_prior_and_unconfirmed_limit() -> None:
+    book = _plan("doxorubicin", 2).cumulative[0]
+    basis = book.limit.basis()
+    assert basis == f"550 mg/m2 ({LABEL}; unconfirmed: {book.limit.unconfirmed})"
+    assert book.warnings() == [
+        "doxorubicin: no prior doxorubicin exposure was given (--prior doxorubicin=AMOUNT or a "
+        f"patient file), so the cumulative 150 mg/m2 counts this plan only; lifetime limit {basis}"
+    ]
+    unknown = _plan("doxorubicin", 2, prior={"doxorubicin": None}, origin="p.toml").cumulative[0]
+    assert unknown.warnings() == [
+        f"needs clinician review: doxorubicin lifetime limit {basis} cannot be checked: the "
+        "prior doxorubicin exposure is unknown (p.toml)"
+    ]
+    given = _plan("doxorubicin", 2, prior={"doxorubicin": _m2(0)}).cumulative[0]
+    assert given.warnings() == [
+        f"doxorubicin lifetime limit 550 mg/m2 is unconfirmed: {book.limit.unconfirmed}"
+    ]
+
+
+def test_a_confirmed_limit_given_a_prior_has_nothing_to_say() -> None:
+    import attrs
+
+    plan = _plan("doxorubicin", 2, prior={"doxorubicin": _m2(0)})
+    book = attrs.evolve(plan.cumulative[0], limit=attrs.evolve(plan.cumulative[0].limit,
+                                                                unconfirmed=""))  # fmt: skip
+    assert book.warnings() == []
+    assert book.limit.basis() == f"550 mg/m2 ({LABEL})"
+
+
+def test_crossing_is_exact_in_decimals() -> None:
+    # 450.001 exceeds 450.0004 (float sums and coarse rounding would both miss it), 75 x 6 =
+    # 450 does not exceed 450.
+    assert crossing_index([_m2(450.001)], _m2(0), _m2(450.0004)) == 0
+    assert crossing_index([_m2(75)] * 6, _m2(0), _m2(450)) is None
+    assert crossing_index([_m2(0.1)] * 3, _m2(0), _m2(0.3)) is None
+
+
+FLAT_WITH_PER_M2_LIMIT = """
+name = "test"
+[sources.s]
+kind = "label"
+citation = "a label"
+[[courses]]
+id = "x"
+type = "drug"
+drug = "doxorubicin"
+route = "intravenous"
+frequency = "once every 21 days"
+dose_levels = ["100 mg"]
+dosing_days = "1"
+cycle_length = "21 d"
+cycles = 3
+[[courses.lifetime_limits]]
+dose = "550 mg/m2"
+source = "s"
+"""
+
+
+def test_a_flat_course_cannot_be_counted_against_a_per_m2_limit() -> None:
+    from regimen.loading import parse_regimen
+
+    reg = parse_regimen(FLAT_WITH_PER_M2_LIMIT, "t.toml", "t")
+    plan = app.build(app.Request(reg, START)).plan
+    book = plan.cumulative[0]
+    assert book.total is None and book.first_crossing is None
+    assert book.why == (
+        "x is dosed in mg: its doses cannot be counted in mg/m2 without the BSA on each day",
+    )
+
+
+def test_a_bsa_drug_without_a_limit_is_summed_in_mg() -> None:
+    # gemcitabine-docetaxel, 2 cycles: gemcitabine 4 x 1636.3 mg = 6545.2 mg; docetaxel 2 x
+    # 181.8 mg = 363.6 mg (the doses given, to 0.1 mg; no lifetime limit in the file).
+    plan = _plan("gemcitabine-docetaxel", 2)
+    books = {b.course: b for b in plan.cumulative}
+    assert format_quantity(books["gemcitabine"].total) == "6545.2 mg"
+    assert format_quantity(books["docetaxel"].total) == "363.6 mg"
+    assert books["gemcitabine"].unit == "mg" and books["gemcitabine"].limit is None

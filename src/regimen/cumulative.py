@@ -170,7 +170,7 @@ def crossing_index(doses: Sequence[Quantity], prior: Quantity, limit: Quantity) 
     return None
 
 
-def _administered(plan: Plan, course: DrugCourse, e: Event, unit: str) -> Quantity | None:
+def _administered(course: DrugCourse, e: Event, unit: str) -> Quantity | None:
     """What one dose event adds in ``unit``: mg, or mg/m2 for a course dosed per m2 (its per-m2
     level, scaled when the day's dose is a fraction of the level); None when a dose in mg cannot
     be expressed per m2 (a flat course against a per-m2 limit)."""
@@ -187,19 +187,19 @@ def _administered(plan: Plan, course: DrugCourse, e: Event, unit: str) -> Quanti
 
 
 def ledger(plan: Plan, course_id: str, measurements: Measurements) -> Ledger:
-    """The cumulative dose of ``course_id`` in ``plan`` for a patient with ``measurements``."""
+    """The cumulative dose of ``course_id`` in ``plan`` for a patient with ``measurements``:
+    in the unit of the limit that applies (mg/m2 or mg), in mg for a drug without a limit."""
     from regimen.drugs import DrugCourse
 
     course = plan.regimen.course(course_id)
     assert isinstance(course, DrugCourse)  # noqa: S101 - called for drug courses
     limit = applicable_limit(course.lifetime_limits, measurements.flags)
-    per_area = course.bsa_basis is not None or (limit is not None and limit.unit == "mg/m2")
-    unit = limit.unit if limit is not None else ("mg/m2" if per_area else "mg")
-    events = [e for e in plan.course_events(course_id) if e.kind == "dose" and e.dose is not None]
+    unit = limit.unit if limit is not None else "mg"
+    events = [e for e in plan.course_events(course_id) if e.kind == "dose"]
     why: list[str] = []
     doses: list[Quantity] = []
     for e in events:
-        given = _administered(plan, course, e, unit)
+        given = _administered(course, e, unit)
         if given is None:
             why.append(
                 f"{course.id} is dosed in mg: its doses cannot be counted in mg/m2 without the "
