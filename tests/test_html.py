@@ -120,6 +120,8 @@ def _page_texts(pdf: Path) -> list[str]:
     return texts
 
 
+BODY_170_70 = ["--height", "170cm", "--weight", "70kg"]
+
 COMBO_LOG = (  # two holds, two reductions: two drugs on most days, a 6-week January 2022
     "date,term,grade\n2022-01-05,hypertension,3\n2022-01-07,hypertension,1\n"
     "2022-01-26,hand-foot skin reaction,3\n2022-01-29,hand-foot skin reaction,1\n"
@@ -141,8 +143,17 @@ COMBO_LOG = (  # two holds, two reductions: two drugs on most days, a 6-week Jan
             ["anlotinib-pembrolizumab", "--start", "2022-01-03", "--cycles", "3", "--log"],
             ["January 2022", "February 2022"],
         ),
+        (  # continuous daily dosing, 28-day cycles: 84 days from 2022-01-03 to 2022-03-27
+            ["pazopanib", "--start", "2022-01-03", "--cycles", "3"],
+            ["January 2022", "February 2022", "March 2022"],
+        ),
+        (  # dosed per m2: the dose-basis lines lengthen the instructions page; the last
+            # dose is cycle 3 day 8 (2022-02-21)
+            ["gemcitabine-docetaxel", "--start", "2022-01-03", "--cycles", "3", *BODY_170_70],
+            ["January 2022", "February 2022"],
+        ),
     ],
-    ids=["rt-then-drug", "zh", "two-drugs"],
+    ids=["rt-then-drug", "zh", "two-drugs", "pazopanib", "per-m2-basis"],
 )
 def test_pdf_has_one_page_per_month(
     run, tmp_path: Path, argv: list[str], months: list[str], paper: str, size: str
@@ -290,7 +301,8 @@ def test_regression_lang_zh_translates_patient_texts(run, tmp_path):
     assert "何时联系医院：出现以下情况请立即联系医院：任何出血" in text
     # ...the tool's own words: frequencies, routes, dose decisions...
     assert "第1周期：12 mg，每日一次，第1至2天" in text
-    assert "静脉" in text and "每21天一次" in text
+    # pembrolizumab, intravenous on day 1 of 21-day cycles, reads as an infusion (issue 12)
+    assert "每21天为一个周期，每周期第1天静脉输注一次" in text
     assert "剂量由12 mg调整为10 mg" in text
     # ...and no English of the tool's own: the English shown is the regimen file's, marked as
     # untranslated, and the citations of the sources.

@@ -293,6 +293,13 @@ def test_decision_kinds_are_the_documented_words():
         "no rule",
         "no effect",
         "recorded",
+        "lab: full dose",
+        "lab: reduced dose",
+        "lab: hold day",
+        "lab: delay",
+        "lab: waiting",
+        "lab: discontinue",
+        "lab: no result",
     ]
 
 

@@ -195,8 +195,8 @@ def test_lq_l_is_reported_as_its_own_model(run) -> None:
         (
             ["show", "no-such-regimen"],
             "error: no-such-regimen: no bundled regimen or file of that name; "
-            "bundled regimens: anlotinib-pembrolizumab, anlotinib-sts, gemcitabine-docetaxel, "
-            "lms-rt-anlotinib, pelvic-postop-rt",
+            "bundled regimens: anlotinib-pembrolizumab, anlotinib-sts, doxorubicin, everolimus, "
+            "gemcitabine-docetaxel, lms-rt-anlotinib, pazopanib, pelvic-postop-rt",
         ),
     ],
 )

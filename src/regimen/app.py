@@ -42,13 +42,13 @@ from typing import TYPE_CHECKING, Any
 
 from regimen.errors import ExpressionError, InputError, RegimenError, UnitError
 from regimen.files import file_kind
-from regimen.measurements import Measurements
+from regimen.measurements import Measurements, with_warnings
 
 if TYPE_CHECKING:
     from regimen.export.ics import IcsOptions
     from regimen.regimen import Regimen
     from regimen.schedule import Plan
-    from regimen.units import Amount, Quantity
+    from regimen.units import Amount, Area, Quantity
 
 #: The request's field names, as the library's errors give them (``where``), each optionally
 #: followed by a course id (``start_dose anlotinib``).
@@ -59,8 +59,17 @@ FIELDS = (
     "start_dose",
     "height",
     "weight",
+    "sex",
+    "age",
+    "scr",
+    "prior",
+    "flag",
+    "patient",
+    "patient_file",
     "bsa_method",
+    "bsa_cap",
     "ae_log",
+    "lab_log",
     "cycles",
     "holidays",
     "treat_makeup_days",
@@ -213,19 +222,19 @@ def course_starts(regimen: Regimen, values: Sequence[str]) -> dict[str, dt.date]
 
 
 def start_doses(regimen: Regimen, values: Sequence[str]) -> dict[str, Quantity]:
-    """``COURSE=DOSE`` items -> {course id: dose} (in mg/m2 for a course dosed per m2)."""
+    """``COURSE=DOSE`` items -> {course id: dose}, in the course's own basis (``675mg/m2``,
+    ``1.5mg/kg``, ``AUC5``; mg for a flat course)."""
+    from regimen.dosing import parse_level
     from regimen.drugs import DrugCourse
-    from regimen.units import AMOUNT, DOSE_PER_AREA, parse_quantity
+    from regimen.units import AMOUNT
 
     doses: dict[str, Quantity] = {}
     for cid, value in pairs(values, "start_dose"):
         _known_course(regimen, cid, "start_dose")
         course = regimen.course(cid)
-        per_area = isinstance(course, DrugCourse) and course.per_area
+        kind = course.level_kind if isinstance(course, DrugCourse) else AMOUNT
         try:
-            dose: Quantity = parse_quantity(
-                value, DOSE_PER_AREA if per_area else AMOUNT, "start_dose"
-            )
+            dose: Quantity = parse_level(value, kind, "start_dose")
         except RegimenError as exc:
             raise _as_field(exc, "start_dose", cid) from None
         if cid in doses:
@@ -436,6 +445,10 @@ class Request:
     ae_log: Path | None = None
     ae_log_name: str | None = None
     ae_log_checked: bool = False
+    #: The lab log (CSV ``date,test,value``) for the regimen's lab rules, and how messages name
+    #: it; None: no lab log (lab rules unapplied, with a warning).
+    lab_log: Path | None = None
+    lab_log_name: str | None = None
     cycles: int | None = None
     holidays: str | None = None
     treat_makeup_days: bool = False
@@ -445,6 +458,9 @@ class Request:
     #: taken as measured on ``start``).
     measurements: Measurements = dataclasses.field(default_factory=Measurements)
     bsa_method: str = "mosteller"
+    #: The largest BSA a dose per m2 is calculated on (``--bsa-cap``; None: the regimen's own
+    #: cap where it sets one).
+    bsa_cap: Area | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -482,6 +498,19 @@ def _load_ae_log(req: Request, earliest: dt.date) -> tuple[Any, ...]:
     return parse_ae_log(text, name, req.regimen, earliest)
 
 
+def _load_lab_log(req: Request) -> tuple[Any, ...]:
+    """The lab log's results; messages name the file as the request does."""
+    from regimen.loading import parse_lab_log, read_text
+
+    assert req.lab_log is not None  # noqa: S101 - called only with a log
+    name = req.lab_log_name or str(req.lab_log)
+    try:
+        text = read_text(req.lab_log, "lab log")
+    except RegimenError as exc:
+        raise InputError(exc.what, where=name) from None
+    return parse_lab_log(text, name)
+
+
 def per_area_courses(regimen: Regimen) -> tuple[str, ...]:
     """The ids of the drug courses of ``regimen`` dosed per m2 (not yet resolved)."""
     from regimen.drugs import DrugCourse
@@ -490,74 +519,27 @@ def per_area_courses(regimen: Regimen) -> tuple[str, ...]:
 
 
 def resolve_bsa(req: Request) -> tuple[Regimen, dict[str, Amount]]:
-    """``req``'s regimen with every course dosed per m2 made flat for this plan, and the start
-    doses in mg.
+    """``req``'s regimen with every course dosed by body size (per m2, per kg, by AUC) made a
+    course in mg for this plan, and the start doses in mg: :func:`regimen.dosing.resolve`,
+    its errors naming the request's fields (``height``, ``scr``, ``start_dose COURSE``)."""
+    from regimen.dosing import resolve
 
-    The BSA is computed once (:func:`regimen.bodysize.bsa_report`, actual weight) from the
-    request's height and weight, taken as measured on the start date; each level [mg/m2] x BSA
-    [m2] becomes a level in mg, given to the nearest 0.1 mg (:func:`~regimen.drugs.round_dose`;
-    the calculated dose stays in the basis), and the course keeps a :class:`~regimen.drugs.BsaBasis`
-    saying so. A course dosed per m2 without a height or a weight is an error naming it; a
-    height or weight given for a regimen with no such course is an error too (it would do
-    nothing)."""
-    import attrs
-
-    from regimen.bodysize import BSA_METHODS, bsa_report
-    from regimen.drugs import BsaBasis, DrugCourse, per_area_dose, round_dose
-    from regimen.units import AMOUNT, DOSE_PER_AREA, require
-
-    ids = per_area_courses(req.regimen)
-    height, weight = req.measurements.height, req.measurements.weight
-    if not ids:
-        for field, value in (("height", height), ("weight", weight)):
-            if value is not None:
-                raise FieldError(
-                    f"only applies to a regimen with a course dosed per m² (none in "
-                    f"{req.regimen.id})",
-                    field,
-                )
-        return req.regimen, {
-            cid: require(q, AMOUNT, "start_dose") for cid, q in req.start_doses.items()
-        }
-    for field, value in (("height", height), ("weight", weight)):
-        if value is None:
-            raise FieldError(f"needed for {ids[0]} (dosed per m²)", field)
-    assert height is not None and weight is not None  # noqa: S101 - checked above
-    if req.bsa_method not in BSA_METHODS:
-        raise FieldError(
-            f"must be one of {', '.join(BSA_METHODS)}, got {req.bsa_method!r}", "bsa_method"
-        )
     try:
-        report = bsa_report(height, weight, req.bsa_method)  # type: ignore[arg-type]
-    except RegimenError as exc:
-        field = exc.where if exc.where in ("height", "weight") else "bsa_method"
-        raise FieldError(exc.what, field) from None
-    courses = []
-    doses: dict[str, Amount] = {}
-    for course in req.regimen.courses:
-        if not (isinstance(course, DrugCourse) and course.per_area):
-            courses.append(course)
-            if course.id in req.start_doses:
-                doses[course.id] = require(req.start_doses[course.id], AMOUNT, "start_dose")
-            continue
-        per = tuple(require(q, DOSE_PER_AREA) for q in course.dose_levels)
-        measured = req.measurements.weight_on or req.start
-        basis = BsaBasis(per, report.bsa, req.bsa_method, height, weight, measured)
-        start = course.start_level
-        courses.append(
-            attrs.evolve(
-                course,
-                dose_levels=tuple(round_dose(per_area_dose(q, report.bsa)) for q in per),
-                start_level=(
-                    None if start is None else round_dose(per_area_dose(start, report.bsa))
-                ),
-                bsa_basis=basis,
-            )
+        return resolve(
+            req.regimen,
+            req.measurements,
+            req.start,
+            req.start_doses,
+            req.bsa_method,
+            req.bsa_cap,
         )
-        if course.id in req.start_doses:
-            given = require(req.start_doses[course.id], DOSE_PER_AREA, "start_dose")
-            doses[course.id] = round_dose(per_area_dose(given, report.bsa))
-    return attrs.evolve(req.regimen, courses=tuple(courses)), doses
+    except FieldError:
+        raise
+    except InputError as exc:
+        head, _, rest = (exc.where or "").partition(" ")
+        if head in FIELDS:
+            raise FieldError(exc.what, head, rest) from None
+        raise
 
 
 def build(req: Request, with_baseline: bool = True) -> Built:
@@ -570,6 +552,7 @@ def build(req: Request, with_baseline: bool = True) -> Built:
     earliest = min([req.start, *req.course_starts.values()])
     events = _load_ae_log(req, earliest) if req.ae_log is not None else ()
     options: dict[str, Any] = {
+        "lab_results": _load_lab_log(req) if req.lab_log is not None else None,
         "course_starts": dict(req.course_starts),
         "start_doses": doses,
         "cycles": req.cycles,
@@ -581,7 +564,20 @@ def build(req: Request, with_baseline: bool = True) -> Built:
         baseline = None
         if events and with_baseline:
             baseline = build_plan(regimen, req.start, **options)
+    plan = with_warnings(plan, req.measurements)  # a stale weight accepted, a weight change
+    plan = with_dosing_warnings(plan)
     return Built(with_cumulative(plan, req.measurements), baseline)
+
+
+def with_dosing_warnings(plan: Plan) -> Plan:
+    """``plan`` with what the body-size resolution says (:func:`regimen.dosing.plan_warnings`:
+    a capped BSA or GFR, a rounded dose that needs review) among its warnings."""
+    import attrs
+
+    from regimen.dosing import plan_warnings
+
+    extra = plan_warnings(plan)
+    return attrs.evolve(plan, warnings=(*plan.warnings, *extra)) if extra else plan
 
 
 def with_cumulative(plan: Plan, measurements: Measurements) -> Plan:

@@ -1,15 +1,18 @@
 """Calendars for a whole cohort: one output file per patient plus ``summary.csv``.
 
-The cohort CSV has ``patient,regimen,start`` and optional ``ae_log``, ``cycles`` and
-``start_dose`` columns (``start_dose`` is ``COURSE=DOSE`` or a dose for the first drug course).
+The cohort CSV has ``patient,regimen,start`` and optional ``ae_log``, ``cycles``, ``start_dose``
+and ``patient_file`` columns (``start_dose`` is ``COURSE=DOSE`` or a dose for the first drug
+course; ``patient_file`` is the row's patient file, needed for a regimen dosed by body size: the
+``patient`` column is the key of the row and its file name, not a file).
 Every row goes through the same pipeline as ``regimen calendar`` (:mod:`regimen.app`); a bad row
 is reported in the summary and does not stop the batch.
 
-Paths in a cohort (``ae_log``, a ``regimen`` that is a file) are relative to the cohort file's
-folder, or to ``--data-dir`` when given, and may not leave it: an absolute path (unless it
-points into ``--data-dir``), a ``..`` component or a symbolic link that resolves outside is
-refused, and a file that is not what its column says is reported without quoting a byte of
-it. A cell holding a control or bidirectional-override character refuses the whole cohort.
+Paths in a cohort (``ae_log``, ``patient_file``, a ``regimen`` that is a file) are relative to
+the cohort file's folder, or to ``--data-dir`` when given, and may not leave it: an absolute
+path (unless it points into ``--data-dir``), a ``..`` component or a symbolic link that
+resolves outside is refused, and a file that is not what its column says is reported without
+quoting a byte of it. A cell holding a control or bidirectional-override character refuses the
+whole cohort.
 
 File names: the patient key, NFC-normalised, keeps its Unicode letters, digits, marks, ``-``
 and ``_``; every other character becomes ``_``; the name is cut to :data:`MAX_NAME_BYTES` bytes
@@ -43,7 +46,7 @@ from regimen import __version__, app
 from regimen.errors import InputError, RegimenError
 
 COLUMNS = ("patient", "regimen", "start")
-OPTIONAL = ("ae_log", "cycles", "start_dose")
+OPTIONAL = ("ae_log", "cycles", "start_dose", "patient_file")
 SUMMARY = "summary.csv"
 SUMMARY_COLUMNS = (
     "patient",
@@ -77,6 +80,8 @@ COLUMN_NAMES = {
     "ae_log": "ae_log",
     "regimen": "regimen",
     "generated_at": "--generated-at",
+    "patient_file": "patient_file",
+    "prior": "patient_file",
 }
 
 
@@ -129,6 +134,7 @@ class Row:
     ae_log: str = ""
     cycles: str = ""
     start_dose: str = ""
+    patient_file: str = ""
 
 
 @attrs.frozen
@@ -185,7 +191,8 @@ def read_cohort(path: Path) -> list[Row]:
         if unknown:
             what.append("unknown column " + ", ".join(repr(u) for u in unknown))
         raise InputError(
-            "; ".join(what) + " (expected patient,regimen,start[,ae_log][,cycles][,start_dose])",
+            "; ".join(what) + " (expected patient,regimen,start[,ae_log][,cycles][,start_dose]"
+            "[,patient_file])",
             where=f"{path}: line 1",
         )
     if len(rows) - 1 > MAX_ROWS:
@@ -208,6 +215,7 @@ def read_cohort(path: Path) -> list[Row]:
                 ae_log=values.get("ae_log", ""),
                 cycles=values.get("cycles", ""),
                 start_dose=values.get("start_dose", ""),
+                patient_file=values.get("patient_file", ""),
             )
         )
     return out
@@ -231,6 +239,42 @@ def _start_doses(reg: Any, cell: str) -> dict[str, Any]:
             raise app.FieldError(f"{reg.id} has no drug course", "start_dose")
         cell = f"{reg.drugs[0].id}={cell}"
     return app.start_doses(reg, [cell])
+
+
+def _measurements(reg: Any, start: dt.date, row: Row, job: Job) -> Any:
+    """The row's patient file (``patient_file``, confined like ``ae_log``) in force on
+    ``start``; a regimen dosed by body size without one is an error of the row."""
+    from regimen import measurements
+    from regimen.errors import LoadError
+    from regimen.loading import read_text
+    from regimen.patient import parse_patient
+
+    if not row.patient_file:
+        needed = measurements.needs(reg)
+        if needed:
+            words = [measurements.VALUE_WORDS[v] for v in needed]
+            values = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+            first = next(iter(needed.values()))
+            verb = "are" if len(words) > 1 else "is"
+            raise app.FieldError(
+                f"is empty; the {values} {verb} needed for {first}: give a patient file",
+                "patient_file",
+            )
+        return measurements.Measurements()
+    path = app.confined_path(row.patient_file, job.folder, "patient_file", job.absolute)
+    name = row.patient_file
+    try:
+        text = read_text(path, "patient file")
+    except RegimenError as exc:
+        raise InputError(exc.what, where=name) from None
+    try:
+        record = parse_patient(text, name)
+    except LoadError as exc:
+        if any(not key for key, _ in exc.problems):  # not TOML: quote no byte of it
+            raise InputError("is not a patient file (not valid TOML)", where=name) from None
+        raise
+    # No --accept-stale column: a stale weight is an error of the row.
+    return measurements.from_patient(record, start, name, reg, accept_option=None)
 
 
 def process(job: Job) -> Outcome:
@@ -264,6 +308,7 @@ def process(job: Job) -> Outcome:
                 cycles=cycles,
                 render=app.RenderOptions(ics=job.ics),
                 plan_id=row.patient,
+                measurements=_measurements(reg, start, row, job),
             )
             built = app.build(request)
             text = app.render(request, built)

@@ -94,8 +94,17 @@ CLI_NAMES = {
     "start_dose": "--start-dose",
     "height": "--height",
     "weight": "--weight",
+    "sex": "--sex",
+    "age": "--age",
+    "scr": "--scr",
+    "prior": "--prior",
+    "flag": "--flag",
+    "patient": "--patient",
+    "accept_stale": "--accept-stale",
     "bsa_method": "--bsa-method",
+    "bsa_cap": "--bsa-cap",
     "ae_log": "--ae-log",
+    "lab_log": "--lab-log",
     "cycles": "--cycles",
     "holidays": "--holidays",
     "treat_makeup_days": "--treat-makeup-days",
@@ -427,6 +436,7 @@ LENGTH_Q = QuantityType("LENGTH")
 MASS_Q = QuantityType("MASS")
 CLEARANCE_Q = QuantityType("CLEARANCE")
 CREATININE_Q = QuantityType("CREATININE")
+AREA_Q = QuantityType("AREA")
 
 #: The library's field names (regimen.bodysize) -> the options of the calculators.
 BODY_OPTIONS = {
@@ -655,12 +665,21 @@ SCHEDULING = (
     "course_starts",
     "start_doses",
     "ae_log",
+    "lab_log",
     "cycles",
     "holidays_country",
     "treat_makeup_days",
     "height",
     "weight",
     "bsa_method",
+    "bsa_cap",
+    "patient",
+    "sex",
+    "age",
+    "scr",
+    "prior",
+    "flag",
+    "accept_stale",
 )
 
 
@@ -687,6 +706,13 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--ae-log", "ae_log", metavar="PATH", help="Adverse-event log (CSV: date,term,grade)."
+        ),
+        click.option(
+            "--lab-log",
+            "lab_log",
+            metavar="PATH",
+            help="Lab log for the regimen's blood-count and organ-function rules (CSV: "
+            "date,test,value, e.g. 2022-01-10,anc,1.2 10^9/L).",
         ),
         click.option(
             "--cycles", type=AsciiInt(), help="Number of cycles to lay out for every drug course."
@@ -719,6 +745,58 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="BSA formula for courses dosed per m².",
         ),
+        click.option(
+            "--bsa-cap",
+            "bsa_cap",
+            type=AREA_Q,
+            help="Largest BSA a dose per m² is calculated on (e.g. 2m2); replaces the "
+            "regimen's own cap. No cap unless set here or in the regimen.",
+        ),
+        click.option(
+            "--patient",
+            "patient",
+            metavar="FILE",
+            help="A patient file (TOML): height, dated weights and labs, sex, age, flags, prior "
+            "exposure; the values in force on the start date are used.",
+        ),
+        click.option(
+            "--sex",
+            type=WordType(("female", "male")),
+            help="Sex, for a dose that needs it (taken as on the start date).",
+        ),
+        click.option(
+            "--age",
+            type=AgeType(),
+            help="Age in whole years on the start date, for a dose that needs it.",
+        ),
+        click.option(
+            "--scr",
+            type=CREATININE_Q,
+            help="Serum creatinine measured on the start date (0.9mg/dL or 80umol/L).",
+        ),
+        click.option(
+            "--prior",
+            "prior",
+            multiple=True,
+            metavar="DRUG=AMOUNT",
+            help="Prior exposure (repeatable): doxorubicin=225mg/m2, an amount in mg/m2 or mg, "
+            "or unknown; adds to a patient file's.",
+        ),
+        click.option(
+            "--flag",
+            "flag",
+            multiple=True,
+            metavar="NAME",
+            help="A clinical flag (repeatable), e.g. prior-cardiac-irradiation; adds to a "
+            "patient file's.",
+        ),
+        click.option(
+            "--accept-stale",
+            "accept_stale",
+            is_flag=True,
+            help="Dose from a patient file's latest weight even when it is older than the "
+            "regimen's limit (default 30 d); every output says so.",
+        ),
     ]
 
     @functools.wraps(f)
@@ -742,17 +820,25 @@ def _request(
     """The scheduling options as an :class:`regimen.app.Request` (``None`` without --start);
     errors name the request's fields, which :data:`CLI_NAMES` turns back into options."""
     from regimen import app
-    from regimen.measurements import Measurements
 
     if schedule["start"] is None:
         for name, given in (
             ("--course-start", schedule["course_starts"]),
             ("--start-dose", schedule["start_doses"]),
             ("--ae-log", schedule["ae_log"] is not None),
+            ("--lab-log", schedule["lab_log"] is not None),
             ("--cycles", schedule["cycles"] is not None),
             ("--holidays", schedule["holidays_country"] is not None),
             ("--height", schedule["height"] is not None),
             ("--weight", schedule["weight"] is not None),
+            ("--bsa-cap", schedule["bsa_cap"] is not None),
+            ("--patient", schedule["patient"] is not None),
+            ("--sex", schedule["sex"] is not None),
+            ("--age", schedule["age"] is not None),
+            ("--scr", schedule["scr"] is not None),
+            ("--prior", schedule["prior"]),
+            ("--flag", schedule["flag"]),
+            ("--accept-stale", schedule["accept_stale"]),
         ):
             if given:
                 raise InputError("needs --start", where=name)
@@ -763,6 +849,9 @@ def _request(
     ae_log = schedule["ae_log"]
     if ae_log == "":
         raise InputError("is empty; give the path of an AE log (CSV)", where="--ae-log")
+    lab_log = schedule["lab_log"]
+    if lab_log == "":
+        raise InputError("is empty; give the path of a lab log (CSV)", where="--lab-log")
     return app.Request(
         regimen=regimen,
         start=begin,
@@ -771,17 +860,58 @@ def _request(
         start_doses=doses,
         ae_log=Path(ae_log) if ae_log is not None else None,
         ae_log_name=ae_log,
+        lab_log=Path(lab_log) if lab_log is not None else None,
+        lab_log_name=lab_log,
         cycles=schedule["cycles"],
         holidays=schedule["holidays_country"],
         treat_makeup_days=schedule["treat_makeup_days"],
         render=render if render is not None else app.RenderOptions(),
         plan_id=plan_id,
-        measurements=Measurements(
-            height=schedule["height"],
-            weight=schedule["weight"],
-            weight_on=begin if schedule["weight"] is not None else None,
-        ),
+        measurements=_measurements(regimen, begin, schedule),
         bsa_method=schedule["bsa_method"],
+        bsa_cap=schedule["bsa_cap"],
+    )
+
+
+def _measurements(regimen: Any, start: Any, schedule: dict[str, Any]) -> Any:
+    """The patient's values: from --patient (with --prior and --flag added), or from the
+    quick-check options; never both for one value."""
+    from regimen import measurements
+    from regimen.patient import load_patient
+
+    quick = ("height", "weight", "sex", "age", "scr")
+    path = schedule["patient"]
+    if path is None:
+        if schedule["accept_stale"]:
+            raise InputError(
+                "only applies with --patient (a weight given with --weight is taken as "
+                "measured on the start date)",
+                where="--accept-stale",
+            )
+        return measurements.from_options(
+            regimen,
+            start,
+            **{name: schedule[name] for name in quick},
+            prior=schedule["prior"],
+            flags=schedule["flag"],
+        )
+    if path == "":
+        raise InputError("is empty; give the path of a patient file (TOML)", where="--patient")
+    for name in quick:
+        if schedule[name] is not None:
+            word = measurements.VALUE_WORDS[name]
+            raise InputError(
+                f"give the {word} in the patient file or on the command line, not both",
+                where=CLI_NAMES[name],
+            )
+    return measurements.from_patient(
+        load_patient(path),
+        start,
+        path,
+        regimen,
+        prior=schedule["prior"],
+        flags=schedule["flag"],
+        accept_stale=schedule["accept_stale"],
     )
 
 
@@ -977,14 +1107,15 @@ def batch(
     generated_at: str | None,
     data_dir: str | None,
 ) -> None:
-    """Calendars for a cohort: COHORT.csv has patient,regimen,start[,ae_log][,cycles][,start_dose].
+    """Calendars for a cohort: COHORT.csv has patient,regimen,start[,ae_log][,cycles][,start_dose]
+    [,patient_file] (patient_file: a patient file, needed for a regimen dosed by body size).
 
     Writes one file per patient and then summary.csv into --output-dir; a bad row is reported
     in the summary (and its file from an earlier run removed) and does not stop the batch.
     Exits 1 when any row failed or the run was interrupted (then no summary.csv and no
     temporary file is left), 2 for bad input (summary.csv not written), 3 for a bug.
 
-    Paths: ae_log and regimen file paths are relative to the cohort file's folder (or
+    Paths: ae_log, patient_file and regimen file paths are relative to the cohort file's folder (or
     --data-dir) and may not leave it: no '..', no symbolic link out, no absolute path (except
     one into --data-dir). A cell holding a control character refuses the whole cohort.
 

@@ -12,28 +12,36 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import datetime as dt
 import itertools
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 import attrs
 
 from regimen.cumulative import LifetimeLimit
+from regimen.dosing import ResolvedBasis, Rounding
 from regimen.errors import InputError, RegimenError
+from regimen.labrules import LabRule
 from regimen.modification import Rule
 from regimen.sources import Source
 from regimen.units import (
     AMOUNT,
     AREA,
+    CLEARANCE,
+    CREATININE,
     DOSE_PER_AREA,
+    DOSE_PER_MASS,
+    TARGET_AUC,
     Amount,
     Area,
-    Length,
-    Mass,
+    Clearance,
+    Creatinine,
+    Kind,
     Quantity,
+    format_number,
     format_quantity,
     magnitude,
     quantity,
@@ -127,8 +135,28 @@ def _mg(q: Amount) -> float:
     return magnitude(q, "mg")
 
 
-#: How a course's dose levels are written: a flat amount (mg) or per body surface area (mg/m2).
-DOSE_BASES = ("flat", "bsa")
+#: How a course's dose levels are written: a flat amount (mg), per body surface area (mg/m2),
+#: per body weight (mg/kg) or as a target AUC (Calvert, ``AUC 5``); :mod:`regimen.dosing`
+#: resolves every basis but ``flat`` into mg for one plan.
+DOSE_BASES = ("flat", "bsa", "weight", "auc")
+
+#: The kind of a course's levels, by dose basis (before the plan resolves them into mg).
+BASIS_KINDS: dict[str, Kind] = {
+    "flat": AMOUNT,
+    "bsa": DOSE_PER_AREA,
+    "weight": DOSE_PER_MASS,
+    "auc": TARGET_AUC,
+}
+
+#: How each basis is said in messages: "dosed per m²".
+BASIS_WORDS = {
+    "flat": "dosed in mg",
+    "bsa": "dosed per m²",
+    "weight": "dosed per kg",
+    "auc": "dosed by AUC, Calvert with Cockcroft-Gault",
+}
+
+_PER_UNITS = ("mg/m2", "mg/kg", "AUC")
 
 
 def _is_per_area(q: Quantity) -> bool:
@@ -136,42 +164,22 @@ def _is_per_area(q: Quantity) -> bool:
 
 
 def _level_value(q: Quantity) -> float:
-    """A dose level's magnitude in its own kind's unit (mg, or mg/m2 for a BSA course)."""
-    return magnitude(q, "mg/m2") if _is_per_area(q) else magnitude(q, "mg")
+    """A dose level's magnitude in its own kind's unit (mg; mg/m2, mg/kg or AUC for a course
+    dosed by body size)."""
+    unit = unit_symbol(q)
+    return magnitude(q, unit) if unit in _PER_UNITS else magnitude(q, "mg")
 
 
-@attrs.frozen
-class BsaBasis:
-    """How a course dosed per m2 became a flat dose for one plan: the per-m2 levels, the body
-    surface area and the measurements it came from (taken on ``measured_on``, the start date).
-
-    ``levels[i]`` of the course (mg) is ``per_levels[i]`` x ``bsa``, unrounded.
-    """
-
-    per_levels: tuple[Quantity, ...]
-    bsa: Area
-    method: str
-    height: Length
-    weight: Mass
-    measured_on: dt.date
-
-    def per_level(self, course: DrugCourse, dose: Quantity) -> Quantity:
-        """The per-m2 level that gave ``dose`` (one of ``course``'s mg levels)."""
-        return self.per_levels[course.level_index(dose)]
-
-    def calculated(self, course: DrugCourse, dose: Quantity) -> Amount:
-        """The unrounded dose the level of ``dose`` calculates to (level x BSA)."""
-        return per_area_dose(self.per_level(course, dose), self.bsa)
-
-    def deviation_percent(self, course: DrugCourse, dose: Quantity) -> float:
-        """How far the dose given lies from the calculated one, in percent of the latter."""
-        calc = magnitude(self.calculated(course, dose), "mg")
-        return 100 * (magnitude(dose, "mg") - calc) / calc
+def format_level(q: Quantity) -> str:
+    """A dose level as written: ``900 mg/m2``, ``1.5 mg/kg``, ``AUC 5``, ``12 mg``."""
+    if unit_symbol(q) == "AUC":
+        return f"AUC {format_number(float(q.magnitude))}"
+    return format_quantity(q)
 
 
 #: A dose calculated per m2 is given to the nearest 0.1 mg when the regimen gives no rounding
 #: rule of its own: the precision a dose is written and prepared to, never more digits than
-#: that (decided for regimen; a regimen's own rounding rule is not supported yet).
+#: that (decided for regimen). A regimen's own rule (``rounding``) is :mod:`regimen.dosing`'s.
 DEFAULT_DOSE_STEP_MG = Decimal("0.1")
 
 
@@ -241,10 +249,23 @@ class DrugCourse:
     source : Source or None
         The source the regimen file cites for the course as a whole, when it cites one.
     dose_basis : str
-        ``"flat"`` (levels in mg) or ``"bsa"`` (levels per m2 of body surface area).
-    bsa_basis : BsaBasis or None
-        Set on a BSA course resolved for a plan (levels now in mg): the per-m2 levels and the
-        BSA they were multiplied by.
+        ``"flat"`` (levels in mg), ``"bsa"`` (mg/m2), ``"weight"`` (mg/kg) or ``"auc"``
+        (target AUC, Calvert).
+    basis : ResolvedBasis or None
+        Set on a course dosed by body size once resolved for a plan (levels now in mg): how
+        each level became its dose (:mod:`regimen.dosing`). ``bsa_basis`` is the same for a
+        course dosed per m2 (None otherwise).
+    weight_basis : str
+        The weight a course dosed per kg or by AUC (Cockcroft-Gault), or the BSA, is worked
+        out on: ``"actual"`` (the default, as ASCO recommends), ``"ideal"`` (Devine) or
+        ``"adjusted"`` (ideal + 0.4 x excess).
+    gfr_cap, scr_floor : Clearance or "none" or None; Creatinine or None
+        For an AUC course: the cap on the estimated GFR (None: 125 mL/min, FDA 2010; "none":
+        no cap) and an optional floor under the serum creatinine.
+    bsa_cap : Area or None
+        For a course dosed per m2: the largest BSA a dose is calculated on (None: no cap).
+    rounding : Rounding or None
+        The course's rounding rule and tolerance (None: nearest 0.1 mg).
     """
 
     id: str
@@ -273,14 +294,37 @@ class DrugCourse:
     when_to_call_zh: str = ""
     source: Source | None = None
     dose_basis: str = "flat"
-    bsa_basis: BsaBasis | None = None
+    basis: ResolvedBasis | None = None
+    #: Blood-count and organ-function rules (:mod:`regimen.labrules`), applied with a lab log.
+    lab_rules: tuple[LabRule, ...] = ()
     #: Lifetime (cumulative) dose limits with their sources (:mod:`regimen.cumulative`).
     lifetime_limits: tuple[LifetimeLimit, ...] = ()
+    weight_basis: str = "actual"
+    gfr_cap: Clearance | Literal["none"] | None = None
+    scr_floor: Creatinine | None = None
+    bsa_cap: Area | None = None
+    rounding: Rounding | None = None
 
     @property
     def per_area(self) -> bool:
         """Whether the levels are still per m2 (a BSA course not yet resolved for a plan)."""
-        return self.dose_basis == "bsa" and self.bsa_basis is None
+        return self.dose_basis == "bsa" and self.basis is None
+
+    @property
+    def unresolved(self) -> bool:
+        """Whether the levels are still in the course's own basis (mg/m2, mg/kg, AUC): a course
+        dosed by body size not yet resolved for a plan."""
+        return self.dose_basis != "flat" and self.basis is None
+
+    @property
+    def level_kind(self) -> Kind:
+        """The kind of :attr:`dose_levels` now: the basis's own until resolved, then mg."""
+        return BASIS_KINDS.get(self.dose_basis, AMOUNT) if self.unresolved else AMOUNT
+
+    @property
+    def bsa_basis(self) -> ResolvedBasis | None:
+        """The resolved basis of a course dosed per m2 (None for any other course)."""
+        return self.basis if self.dose_basis == "bsa" else None
 
     @property
     def schedule(self) -> Frequency:
@@ -299,38 +343,32 @@ class DrugCourse:
             raise FieldError("needs at least one dose level", "dose_levels", owner)
         if self.dose_basis not in DOSE_BASES:
             raise FieldError(
-                f"must be 'flat' or 'bsa', got {self.dose_basis!r}", "dose_basis", owner
+                f"must be one of {', '.join(map(repr, DOSE_BASES))}, got {self.dose_basis!r}",
+                "dose_basis",
+                owner,
             )
-        kind = DOSE_PER_AREA if self.per_area else AMOUNT
+        kind = self.level_kind
         with _field(owner, "dose_levels"):
             for q in self.dose_levels:
-                if self.dose_basis == "bsa" and not _is_per_area(q) and self.per_area:
-                    raise InputError(
-                        f"{format_quantity(q)}: a course with dose_basis 'bsa' gives its levels "
-                        "in mg/m2 (e.g. '900 mg/m2')"
-                    )
-                if self.dose_basis == "flat" and _is_per_area(q):
-                    raise InputError(
-                        f'{format_quantity(q)} is per m2: add dose_basis = "bsa" to the '
-                        "course, or give the levels in mg"
-                    )
-                require(q, kind)
-        if self.per_area:
+                self._check_level(q, kind)
+        if self.unresolved:
             for name, given in (
                 ("strengths", self.strengths),
                 ("declared_cycle_total", self.declared_cycle_total),
             ):
                 if given:
                     raise FieldError(
-                        "is not supported yet for a course dosed per m2 (dose_basis 'bsa')",
+                        f"is not supported yet for a course {BASIS_WORDS[self.dose_basis]} "
+                        f"(dose_basis {self.dose_basis!r})",
                         name,
                         owner,
                     )
+        self._check_basis_keys()
         mgs = [_level_value(q) for q in self.dose_levels]
         if any(b >= a for a, b in itertools.pairwise(mgs)):
             raise FieldError(
                 "dose levels must be strictly decreasing (no re-escalation), got "
-                + ", ".join(format_quantity(q) for q in self.dose_levels),
+                + ", ".join(format_level(q) for q in self.dose_levels),
                 "dose_levels",
                 owner,
             )
@@ -369,15 +407,93 @@ class DrugCourse:
                         owner,
                     )
 
+    def _check_level(self, q: Quantity, kind: Kind) -> None:
+        """One dose level is of the kind the course's basis needs (said in its words)."""
+        examples = {"bsa": "'900 mg/m2'", "weight": "'1.5 mg/kg'", "auc": "'AUC 5'"}
+        if not hasattr(q, "_units"):
+            require(q, kind)  # a bare number or another object: its own message
+        unit = unit_symbol(q)
+        if self.unresolved and unit != kind.canonical:
+            raise InputError(
+                f"{format_level(q)}: a course with dose_basis {self.dose_basis!r} gives its "
+                f"levels in {kind.canonical} (e.g. {examples[self.dose_basis]})"
+            )
+        if self.dose_basis == "flat" and unit in _PER_UNITS:
+            basis = {"mg/m2": "bsa", "mg/kg": "weight", "AUC": "auc"}[unit]
+            raise InputError(
+                f"{format_level(q)} is {BASIS_WORDS[basis].removeprefix('dosed ')}: add "
+                f'dose_basis = "{basis}" to the course, or give the levels in mg'
+            )
+        require(q, kind)
+        if unit == "AUC":
+            from regimen.bodysize import check_auc
+
+            check_auc(float(q.magnitude))
+
+    def _check_basis_keys(self) -> None:
+        """The keys of one basis are refused on a course of another."""
+        from regimen.bodysize import MAX_GFR_ML_MIN, SCR_MG_DL, WEIGHT_BASES
+
+        owner, basis = self.id, self.dose_basis
+        if self.weight_basis not in WEIGHT_BASES:
+            raise FieldError(
+                f"must be one of {', '.join(map(repr, WEIGHT_BASES))}, got "
+                f"{self.weight_basis!r}",
+                "weight_basis",
+                owner,
+            )
+        only = (
+            ("weight_basis", self.weight_basis != "actual", ("bsa", "weight", "auc")),
+            ("gfr_cap", self.gfr_cap is not None, ("auc",)),
+            ("scr_floor", self.scr_floor is not None, ("auc",)),
+            ("bsa_cap", self.bsa_cap is not None, ("bsa",)),
+            ("rounding", self.rounding is not None, ("bsa", "weight", "auc")),
+        )
+        for name, given, bases in only:
+            if given and basis not in bases:
+                allowed = " or ".join(repr(b) for b in bases)
+                raise FieldError(
+                    f"only applies to a course with dose_basis {allowed} (this one: {basis!r})",
+                    name,
+                    owner,
+                )
+        if isinstance(self.gfr_cap, str):
+            if self.gfr_cap != "none":
+                raise FieldError(
+                    f"must be a clearance like '125 mL/min' or 'none', got {self.gfr_cap!r}",
+                    "gfr_cap",
+                    owner,
+                )
+        elif self.gfr_cap is not None:
+            with _field(owner, "gfr_cap"):
+                cap = magnitude(require(self.gfr_cap, CLEARANCE), "mL/min")
+                if cap > MAX_GFR_ML_MIN:
+                    raise InputError(
+                        f"{format_quantity(self.gfr_cap)} is above "
+                        f"{format_number(MAX_GFR_ML_MIN)} mL/min, not a plausible GFR cap"
+                    )
+        if self.scr_floor is not None:
+            with _field(owner, "scr_floor"):
+                floor = magnitude(require(self.scr_floor, CREATININE), "mg/dL")
+                low, high = SCR_MG_DL
+                if not low <= floor <= high:
+                    raise InputError(
+                        f"{format_quantity(self.scr_floor)} is not a plausible creatinine "
+                        f"floor (accepted: {format_number(low)} to {format_number(high)} mg/dL)"
+                    )
+        if self.bsa_cap is not None:
+            with _field(owner, "bsa_cap"):
+                require(self.bsa_cap, AREA)
+
     def level_index(self, dose: Quantity, where: str = "dose") -> int:
         """Index of ``dose`` in :attr:`dose_levels`; an error if it is not one of them."""
-        require(dose, DOSE_PER_AREA if self.per_area else AMOUNT, where)
+        require(dose, self.level_kind, where)
         for i, level in enumerate(self.dose_levels):
             if abs(_level_value(level) - _level_value(dose)) < 1e-9:
                 return i
         raise InputError(
-            f"{format_quantity(dose)} is not a dose level of {self.id} ("
-            + ", ".join(format_quantity(q) for q in self.dose_levels)
+            f"{format_level(dose)} is not a dose level of {self.id} ("
+            + ", ".join(format_level(q) for q in self.dose_levels)
             + ")",
             where=where,
         )

@@ -28,10 +28,28 @@ from typing import Any
 
 import attrs
 
+from regimen.bodysize import WEIGHT_BASES
 from regimen.cumulative import LifetimeLimit
-from regimen.drugs import DOSE_BASES, MAX_CYCLE_LENGTH, MAX_CYCLES, DrugCourse, FieldError
+from regimen.dosing import Band as DoseBand
+from regimen.dosing import BandTable, Rounding, parse_level, parse_percent
+from regimen.drugs import (
+    DOSE_BASES,
+    MAX_CYCLE_LENGTH,
+    MAX_CYCLES,
+    DrugCourse,
+    FieldError,
+    days_text,
+)
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
 from regimen.files import CONTROL_RE, article, printable, read_input
+from regimen.labrules import (
+    Band,
+    LabAction,
+    LabResult,
+    LabRule,
+    parse_action,
+    parse_condition,
+)
 from regimen.modification import MAX_GRADE, Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse, TreatmentDays
 from regimen.regimen import Regimen, StartRule
@@ -40,9 +58,14 @@ from regimen.terms import closest, rule_target
 from regimen.terms import resolve as resolve_term
 from regimen.units import (
     AMOUNT,
+    AREA,
+    CLEARANCE,
+    CREATININE,
     DOSE,
     DOSE_PER_AREA,
+    DOSE_PER_MASS,
     DURATION,
+    TARGET_AUC,
     Kind,
     magnitude,
     parse_quantity,
@@ -695,6 +718,109 @@ LIFETIME_LIMIT = Table(
 )
 
 
+def _basis_level(value: Any, at: _At) -> Any:
+    """A dose level of any basis: ``"12 mg"``, ``"900 mg/m2"``, ``"1.5 mg/kg"`` or ``"AUC 5"``
+    (the course checks that its basis writes its levels so)."""
+    for kind in (DOSE_PER_AREA, DOSE_PER_MASS, TARGET_AUC):
+        try:
+            return parse_level(value, kind)
+        except RegimenError:
+            pass
+    return parse_quantity(value, AMOUNT)  # the drug amount's message, as before
+
+
+def _basis_levels(value: Any, at: _At) -> tuple[Any, ...]:
+    """A non-empty array of dose levels (:func:`_basis_level`)."""
+    if not isinstance(value, list) or not value:
+        got = "an empty array" if value == [] else _typename(value)
+        raise InputError(f'must be a non-empty array like ["12 mg", "10 mg"], got {got}')
+    out = []
+    for i, v in enumerate(value):
+        try:
+            out.append(_basis_level(v, at))
+        except RegimenError as exc:
+            raise InputError(f"item {i}: {exc.what}") from None
+    return tuple(out)
+
+
+def _gfr_cap(value: Any, at: _At) -> Any:
+    """A cap on the estimated GFR (``"125 mL/min"``) or ``"none"`` (no cap)."""
+    if value == "none":
+        return "none"
+    return parse_quantity(value, CLEARANCE)
+
+
+def _tolerance(value: Any, at: _At) -> float:
+    return parse_percent(value)
+
+
+def _band_ref(value: Any, at: _At) -> Any:
+    """The name of a ``[bands.NAME]`` table of the file, read before the courses."""
+    key = _text(value, at)
+    known = at.reader.named.get("bands", {})
+    if key not in known:
+        listed = ", ".join(known) if known else "none in this file"
+        raise InputError(f"unknown band table {key!r} ([bands.NAME] tables: {listed})")
+    if known[key] is None:
+        raise _AlreadyReported(f"band table {key!r}")
+    return known[key]
+
+
+BAND_ROW = Table(
+    (
+        Key("from", _quantity(AMOUNT), required=True, to="low"),
+        Key("to", _quantity(AMOUNT), required=True, to="high"),
+        Key("dose", _quantity(AMOUNT), required=True),
+    ),
+    model=DoseBand,
+)
+
+BAND_TABLE = Table(
+    (
+        Key(
+            "rows",
+            _Tables(
+                BAND_ROW,
+                'must be an array of tables like [{ from = "2.5 mg", to = "2.7 mg", dose = '
+                '"2.6 mg" }]',
+                "needs at least one row",
+            ),
+            required=True,
+        ),
+        Key("tolerance", _tolerance, required=True),
+        Key("source", _SOURCE_REF),
+        Key("note", _text, default="", multiline=True),
+    ),
+    model=BandTable,
+)
+
+
+def _rounding_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """One rule of the three; no tolerance beside a band table (which carries its own)."""
+    if not all(k in values for k in ("step", "units", "bands")):
+        return  # a rule with a problem of its own, already reported
+    given = [k for k in ("step", "units", "bands") if values.get(k)]
+    if len(given) != 1:
+        yield (), "give exactly one of 'step', 'units' or 'bands'"
+    elif given == ["bands"] and values.get("tolerance") is not None:
+        yield ("tolerance",), "a band table carries its own tolerance: remove 'tolerance'"
+
+
+ROUNDING = Table(
+    (
+        Key("step", _quantity(AMOUNT)),
+        Key("units", _quantity_list(AMOUNT), default=()),
+        Key("bands", _band_ref),
+        Key("tolerance", _tolerance),
+    ),
+    model=Rounding,
+    check=_rounding_check,
+)
+_ROUNDING_SHAPE = (
+    'must be a table like { step = "10 mg" }, { units = ["100 mg", "20 mg"] } or { bands = "NAME" }'
+)
+
+
 def _single_level_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
     """A course with one dose level can only be held or discontinued."""
     if len(values.get("dose_levels", ())) != 1 or "id" not in values:
@@ -705,14 +831,105 @@ def _single_level_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]
             yield ("rules", k), f"{values['id']} {why}"
 
 
+def _lab_days(value: Any, at: _At) -> tuple[int, ...] | None:
+    """``"all"`` (every dosing day: None) or day numbers as ``dosing_days`` writes them."""
+    if value == "all":
+        return None
+    return _day_list(value, at)
+
+
+def _lab_condition(value: Any, at: _At) -> Any:
+    return parse_condition(_text(value, at))
+
+
+def _lab_action(value: Any, at: _At) -> tuple[LabAction, int | None]:
+    return parse_action(_text(value, at))
+
+
+LAB_BAND = Table(
+    (
+        Key("when", _lab_condition, required=True),
+        Key("action", _lab_action, required=True, to=("action", "percent")),
+    ),
+    model=Band,
+)
+
+LAB_RULE = Table(
+    (
+        Key("days", _lab_days, required=True),
+        Key("window", _days(allow_zero=True), required=True),
+        Key("source", _SOURCE_REF, required=True),
+        Key(
+            "bands",
+            _Tables(
+                LAB_BAND,
+                'must be an array of tables like [{ when = "anc >= 1.5", action = "full" }]',
+                "needs at least one band",
+            ),
+            required=True,
+        ),
+        Key("note", _text, default="", multiline=True),
+    ),
+    model=LabRule,
+)
+
+
+def _lab_rules_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Lab rules cover dosing days of the course, each day at most once; a delay rule covers
+    day 1, a dosing day; a percentage band needs a course without dispensing strengths."""
+    dosing = values.get("dosing_days")
+    if dosing is None or "id" not in values:
+        return
+    covered: dict[int, int] = {}
+    for k, rule in enumerate(values.get("lab_rules", ())):
+        days = tuple(dosing) if rule.days is None else rule.days
+        for day in days:
+            if day not in dosing:
+                yield (
+                    ("lab_rules", k, "days"),
+                    f"day {day} is not a dosing day of {values['id']} "
+                    f"({days_text(tuple(sorted(dosing)))})",
+                )
+            elif day in covered:
+                yield (
+                    ("lab_rules", k, "days"),
+                    f"day {day} is already covered by lab_rules[{covered[day]}] (one rule a day)",
+                )
+            else:
+                covered[day] = k
+        actions = {b.action for b in rule.bands}
+        if LabAction.DELAY in actions and days != (1,):
+            yield (
+                ("lab_rules", k, "days"),
+                "a 'delay' band moves a cycle's day 1: a rule with one covers day 1 only",
+            )
+        if LabAction.PERCENT in actions and values.get("strengths"):
+            yield (
+                ("lab_rules", k, "bands"),
+                "a percentage of a dose made up from strengths cannot be dispensed: give the "
+                "course no strengths, or the rule no percentage band",
+            )
+
+
+def _drug_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    yield from _single_level_check(values)
+    yield from _lab_rules_check(values)
+
+
 DRUG = Table(
     (
         Key("drug", _text, required=True),
         Key("route", _text, required=True),
         Key("frequency", _safe_text, required=True),
         Key("dose_basis", _one_of(DOSE_BASES), default="flat"),
-        Key("dose_levels", _quantity_list(None), required=True),
-        Key("start_level", _dose_level),
+        Key("dose_levels", _basis_levels, required=True),
+        Key("start_level", _basis_level),
+        # Dosing by body size (regimen.dosing): each refused on a course of another basis.
+        Key("weight_basis", _one_of(WEIGHT_BASES), default="actual"),
+        Key("gfr_cap", _gfr_cap),
+        Key("scr_floor", _quantity(CREATININE)),
+        Key("bsa_cap", _quantity(AREA)),
+        Key("rounding", _Sub(ROUNDING, _ROUNDING_SHAPE)),
         Key("dosing_days", _day_list, required=True),
         Key("cycle_length", _days(allow_zero=False), required=True),
         Key("cycles", _count(1, MAX_CYCLES)),
@@ -734,9 +951,14 @@ DRUG = Table(
             _Tables(LIFETIME_LIMIT, "must be an array of tables ([[courses.lifetime_limits]])"),
             default=(),
         ),
+        Key(
+            "lab_rules",
+            _Tables(LAB_RULE, "must be an array of tables ([[courses.lab_rules]])"),
+            default=(),
+        ),
     ),
     model=DrugCourse,
-    check=_single_level_check,
+    check=_drug_check,
 )
 
 #: The course types: a [[courses]] table's ``type`` picks its keys and model.
@@ -782,7 +1004,26 @@ def _regimen(courses: list[tuple[dict[str, Any], Any]], **fields: Any) -> Regime
     if any(course is None for _, course in courses):
         raise _AlreadyReported("a course")
     starts = {course.id: item["start"] for item, course in courses}
-    return Regimen(courses=tuple(course for _, course in courses), starts=starts, **fields)
+    cap = fields.pop("bsa_cap", None)
+    built = tuple(
+        attrs.evolve(course, bsa_cap=cap)
+        if cap is not None and course.dose_basis == "bsa" and course.bsa_cap is None
+        else course
+        for _, course in courses
+    )
+    return Regimen(courses=built, starts=starts, **fields)
+
+
+def _regimen_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """:func:`_starts_check`; a regimen's BSA cap needs a course dosed per m2."""
+    yield from _starts_check(values)
+    if values.get("bsa_cap") is not None and not any(
+        item.get("dose_basis") == "bsa" for item, _ in values.get("courses", ())
+    ):
+        yield (
+            ("bsa_cap",),
+            'only applies to a regimen with a course dosed per m² (dose_basis "bsa")',
+        )
 
 
 REGIMEN = Table(
@@ -795,6 +1036,9 @@ REGIMEN = Table(
             _Named(SOURCE, "must be a table of [sources.KEY] tables"),
             required="is required: every regimen cites its sources",
         ),
+        # Read before the courses, whose rounding rules name them.
+        Key("bands", _Named(BAND_TABLE, "must be a table of [bands.NAME] tables"), to=()),
+        Key("bsa_cap", _quantity(AREA)),
         Key(
             "courses",
             _Tables(
@@ -805,9 +1049,10 @@ REGIMEN = Table(
             ),
             required="is required (at least one [[courses]] table)",
         ),
+        Key("weight_max_age", _days(allow_zero=False)),
     ),
     model=_regimen,
-    check=_starts_check,
+    check=_regimen_check,
 )
 
 
@@ -957,6 +1202,79 @@ def _ae_row(
             f"({resolved.defined_grades_text()}; 0 records recovery)"
         )
     return AdverseEvent(date, term, grade, resolved, course, cells.get("note", ""), line)
+
+
+LAB_COLUMNS = ("date", "test", "value")
+LAB_OPTIONAL = ("note",)
+MAX_LAB_ROWS = 10_000
+
+
+def load_lab_log(path: Path) -> tuple[LabResult, ...]:
+    """Read a lab log (CSV: ``date,test,value`` [, ``note``]) strictly (see
+    :func:`parse_lab_log`)."""
+    return parse_lab_log(read_text(path, "lab log"), str(path))
+
+
+def parse_lab_log(text: str, where: str) -> tuple[LabResult, ...]:
+    """Parse lab-log CSV text: one result a row, ``value`` a number and a unit as in a patient
+    file (``1.2 10^9/L``, ``0.9 mg/dL``), tests and units those of
+    :data:`regimen.patient.LAB_UNITS`. Rows may come in any order and before the plan's start
+    (counts are drawn before day 1); two rows of one test and date must agree (an identical
+    repeat is kept once). Problems are reported all at once as ``file: line N: what``."""
+    from regimen.patient import LAB_TESTS, parse_lab
+    from regimen.schedule import MAX_DATE, MIN_DATE
+
+    rows = list(_csv_rows(text, where))
+    if not rows:
+        raise LoadError(where, [("", "is empty; expected a header 'date,test,value'")])
+    header_line, header = rows[0]
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in LAB_COLUMNS if c not in names]
+    unknown = [n for n in names if n not in LAB_COLUMNS + LAB_OPTIONAL]
+    if missing or unknown or len(set(names)) != len(names):
+        parts = [f"missing column {', '.join(map(repr, missing))}"] if missing else []
+        parts += [f"unknown column {', '.join(map(repr, unknown))}"] if unknown else []
+        parts += [] if parts else ["a column is named twice"]
+        expected = " (expected date,test,value[,note])"
+        raise LoadError(where, [(f"line {header_line}", "; ".join(parts) + expected)])
+    if len(rows) - 1 > MAX_LAB_ROWS:
+        raise LoadError(where, [("", f"has more than {MAX_LAB_ROWS} rows")])
+    problems: list[tuple[str, str]] = []
+    seen: dict[tuple[dt.date, str], LabResult] = {}
+    for line, row in rows[1:]:
+        try:
+            if len(row) != len(names):
+                raise InputError(f"has {len(row)} fields; the header has {len(names)}")
+            cells = dict(zip(names, (c.strip() for c in row), strict=True))
+            fields = ("date", "test", "value", "note")
+            bad = [k for k in fields if _CONTROL.search(cells.get(k, ""))]
+            if bad:
+                raise InputError(f"{bad[0]} holds a control or bidirectional-override character")
+            date = parse_date(cells["date"])
+            if not MIN_DATE <= date <= MAX_DATE:
+                raise InputError(
+                    f"{date.isoformat()} is outside {MIN_DATE.isoformat()}..{MAX_DATE.isoformat()}"
+                )
+            test = cells["test"]
+            if test not in LAB_TESTS:
+                raise InputError(f"unknown test {test!r} (use one of {', '.join(LAB_TESTS)})")
+            try:
+                lab = parse_lab(date, test, cells["value"])
+            except RegimenError as exc:
+                raise InputError(f"value: {exc.what}") from None
+            result = LabResult(date, test, lab.value, lab.unit, line, cells.get("note", ""))
+            before = seen.get((date, test))
+            if before is not None and (before.value, before.unit) != (lab.value, lab.unit):
+                raise InputError(
+                    f"{test} on {date.isoformat()} is already recorded with another value "
+                    f"(line {before.line}); one result a test and date"
+                )
+            seen.setdefault((date, test), result)
+        except RegimenError as exc:
+            problems.append((f"line {line}", exc.what))
+    if problems:
+        raise LoadError(where, problems)
+    return tuple(seen.values())
 
 
 def _csv_rows(text: str, where: str) -> Iterator[tuple[int, list[str]]]:

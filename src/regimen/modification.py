@@ -78,6 +78,14 @@ class DecisionKind(enum.Enum):
     NO_RULE = "no rule"
     NO_EFFECT = "no effect"
     RECORDED = "recorded"
+    # Lab rules (regimen.labrules): the results of a dosing day and what they decide.
+    LAB_FULL = "lab: full dose"
+    LAB_REDUCED = "lab: reduced dose"
+    LAB_HOLD = "lab: hold day"
+    LAB_DELAY = "lab: delay"
+    LAB_WAITING = "lab: waiting"
+    LAB_DISCONTINUE = "lab: discontinue"
+    LAB_NO_RESULT = "lab: no result"
 
 
 def _target(value: RuleTarget | str) -> RuleTarget:

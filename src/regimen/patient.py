@@ -126,7 +126,8 @@ MAX_AGE = 120
 MAX_LINES = 200
 
 _PARTIAL_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
-_NUMBER_UNIT_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(\S+)\s*$", re.ASCII)
+#: A number and a unit; the number is taken whole (``2.1`` alone is no number and unit ``.1``).
+_NUMBER_UNIT_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)(?![0-9.])\s*(\S+)\s*$", re.ASCII)
 
 
 @attrs.frozen(order=True)
@@ -292,6 +293,12 @@ def _amount_or_unknown(value: Any, at: _At) -> Quantity | None:
     return _amount_or_per_area(value, at)
 
 
+def amount_or_unknown(value: str) -> Quantity | None:
+    """A prior exposure as written on a command line: ``"225mg/m2"``, ``"300 mg"`` or
+    ``"unknown"`` (None), checked as an exposure's ``amount`` in a patient file."""
+    return _amount_or_unknown(value, None)  # type: ignore[arg-type]
+
+
 def _flags(value: Any, at: _At) -> tuple[str, ...]:
     flags = _text_list(value, at)
     for flag in flags:
@@ -316,7 +323,9 @@ def _regimen_id(value: Any, at: _At) -> str:
     return rid
 
 
-def _lab(date: dt.date, test: str, value: str) -> Lab:
+def parse_lab(date: dt.date, test: str, value: str) -> Lab:
+    """One lab value as a patient file or a lab log writes it (``"1.2 10^9/L"``), checked
+    against :data:`LAB_UNITS`; a problem is a :class:`~regimen.drugs.FieldError` of ``value``."""
     m = _NUMBER_UNIT_RE.match(value)
     units = LAB_UNITS[test]
     if m is None:
@@ -420,7 +429,7 @@ LAB = Table(
         Key("test", _one_of(LAB_TESTS), required=True),
         Key("value", _text, required=True),
     ),
-    model=_lab,
+    model=parse_lab,
 )
 EXPOSURE = Table(
     (

@@ -38,6 +38,9 @@ class Regimen:
     sources: dict[str, Source] = attrs.field(factory=dict)
     notes: tuple[str, ...] = attrs.field(default=())
     description: str = ""
+    #: Oldest weight a dose by body size may be computed from [days before the start date];
+    #: None: the default (regimen.measurements.WEIGHT_MAX_AGE_DAYS).
+    weight_max_age: int | None = None
 
     def __attrs_post_init__(self) -> None:
         ids = [c.id for c in self.courses]

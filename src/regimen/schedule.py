@@ -35,6 +35,16 @@ import attrs
 from regimen.cumulative import Ledger
 from regimen.drugs import MAX_CYCLES, DrugCourse
 from regimen.errors import InputError
+from regimen.labrules import (
+    LabAction,
+    LabDesk,
+    LabResult,
+    by_test,
+    lab_decision,
+    percent_dose,
+    unapplied_warning,
+    waiting_decision,
+)
 from regimen.modification import AdverseEvent, Decision, DecisionKind, DoseState
 from regimen.radiotherapy import RadiotherapyCourse, TreatmentDays
 from regimen.regimen import Regimen
@@ -66,6 +76,11 @@ class Event:
     technique: str = ""
     cycle: int | None = None
     day: int | None = None
+    #: A dose a lab rule changed: ``dose`` is the amount given, ``level_dose`` the dose in force
+    #: it is ``lab_percent`` % of; ``lab_reason`` says why (also on a day a lab rule held).
+    level_dose: Quantity | None = None
+    lab_percent: int | None = None
+    lab_reason: str = ""
 
 
 @attrs.frozen
@@ -271,7 +286,12 @@ class Plan:
             return None
         dose = self.outcomes[course_id].start_dose
         for d in self.decisions:
-            if d.course == course_id and d.date <= as_of and d.dose_after is not None:
+            if (
+                d.course == course_id
+                and d.date <= as_of
+                and d.dose_after is not None
+                and d.kind not in _LAB_DAY_ONLY
+            ):
                 dose = d.dose_after
         return dose
 
@@ -313,6 +333,9 @@ class Plan:
         dates = [d.date for d in self.decisions[-1:]] + [e.date for e in self.events[-1:]]
         return max(dates) if dates else None
 
+
+#: Lab decisions whose dose is the day's only: the dose in force does not change.
+_LAB_DAY_ONLY = frozenset({DecisionKind.LAB_REDUCED})
 
 #: A year every supported holiday data set covers, to ask what kind of calendar a country has.
 _REFERENCE_YEAR = 2024
@@ -403,6 +426,7 @@ def build_plan(
     holidays_country: str | None = None,
     treat_makeup_days: bool = False,
     adverse_events: Sequence[AdverseEvent] = (),
+    lab_results: Sequence[LabResult] | None = None,
 ) -> Plan:
     """Lay ``regimen`` on dates from ``start`` (see the module docstring).
 
@@ -416,6 +440,8 @@ def build_plan(
         Number of cycles for every drug course (required for open-ended courses).
     adverse_events : sequence of AdverseEvent
         The AE log, in date order.
+    lab_results : sequence of LabResult, optional
+        The lab log; None (no log) leaves lab rules unapplied, with one warning.
     """
     course_starts = dict(course_starts or {})
     start_doses = dict(start_doses or {})
@@ -447,6 +473,10 @@ def build_plan(
     outcomes: dict[str, DrugOutcome] = {}
     notes: list[str] = []
     warnings = _option_warnings(regimen, calendar, treat_makeup_days)
+    labs = None if lab_results is None else by_test(lab_results)
+    if labs is None:
+        unapplied = unapplied_warning([(c.id, c.lab_rules) for c in regimen.drugs])
+        warnings += [unapplied] if unapplied else []
 
     for course in regimen.courses:
         rule = regimen.start_rule(course.id)
@@ -489,7 +519,8 @@ def build_plan(
                 else course.level_index(course.start_dose)
             )
             rows = [a for a in adverse_events if a.course in (None, course.id)]
-            evs, cyc, state, outcome = _drug(course, begin, n, level, rows)
+            desk = None if labs is None else LabDesk(course.id, course.lab_rules, labs)
+            evs, cyc, state, outcome = _drug(course, begin, n, level, rows, desk)
             if outcome.cycles_laid > n:
                 notes.append(
                     f"{course.id}: the AE log runs to {rows[-1].date.isoformat()}: "
@@ -676,6 +707,7 @@ def _drug(
     n_cycles: int,
     level: int,
     rows: Iterable[AdverseEvent],
+    desk: LabDesk | None = None,
 ) -> tuple[list[Event], list[Cycle], DoseState, DrugOutcome]:
     state = DoseState(
         course=course.id,
@@ -696,6 +728,9 @@ def _drug(
     waiting = False
     waiting_for = ""
     waiting_from: dt.date | None = None
+    # A day 1 that waits for counts (a lab rule's delay): the date the wait began.
+    lab_delay: dt.date | None = None
+    lab_waiting = ""
     # Rows after the horizon extend it, up to the course's own number of cycles if it has one.
     ceiling = MAX_CYCLES if course.cycles is None else max(course.cycles, n_cycles)
     laid = n_cycles
@@ -731,6 +766,26 @@ def _drug(
             waiting = False
             if date != planned_day1:
                 state.delay(planned_day1, date, cycle, waiting_for)
+        lab = None
+        if desk is not None and not state.holding and course.is_dosing_day(day):
+            lab = desk.evaluate(day, date, delaying=lab_delay is not None)
+        if lab is not None and lab.action is LabAction.DELAY:
+            held.add(date)
+            if lab_delay is None:
+                lab_delay = date
+                state.decisions.append(lab_decision(course.id, lab, state.dose, None, cycle))
+            if not lab.later:
+                # No later result can end the wait: the plan stops here, as for an AE hold.
+                wait = waiting_decision(course.id, lab, planned_day1, cycle, state.dose)
+                state.decisions.append(wait)
+                waiting_from, lab_waiting = planned_day1, "waiting for counts"
+                break
+            date = _day(date)
+            continue
+        if lab is not None and lab.action is LabAction.DISCONTINUE:
+            state.decisions.append(lab_decision(course.id, lab, state.dose, None, cycle))
+            state.discontinued_on = date
+            break
         if day == 1:
             cycles.append(Cycle(course.id, cycle, planned_day1, date))
         if course.is_dosing_day(day):
@@ -739,11 +794,47 @@ def _drug(
                 events.append(
                     Event(date, course.id, "held", None, f"{label} held", cycle=cycle, day=day)
                 )
-            else:
+            elif lab is not None and lab.action is LabAction.HOLD:
+                decision = lab_decision(course.id, lab, state.dose, None, cycle)
+                state.decisions.append(decision)
                 events.append(
-                    Event(date, course.id, "dose", state.dose, label, cycle=cycle, day=day)
+                    Event(
+                        date,
+                        course.id,
+                        "held",
+                        None,
+                        f"{label} held",
+                        cycle=cycle,
+                        day=day,
+                        lab_reason=decision.reason,
+                    )
+                )
+            else:
+                dose, level_dose, percent, why = state.dose, None, None, ""
+                if lab is not None:
+                    if lab.percent is not None:
+                        level_dose, percent = state.dose, lab.percent
+                        dose = percent_dose(level_dose, percent)
+                    moved = planned_day1 if lab_delay else None
+                    decision = lab_decision(course.id, lab, state.dose, dose, cycle, moved)
+                    state.decisions.append(decision)
+                    why = decision.reason if percent is not None else ""
+                events.append(
+                    Event(
+                        date,
+                        course.id,
+                        "dose",
+                        dose,
+                        label,
+                        cycle=cycle,
+                        day=day,
+                        level_dose=level_dose,
+                        lab_percent=percent,
+                        lab_reason=why,
+                    )
                 )
                 state.started = True
+        lab_delay = None
         day += 1
         date = _day(date)
         if day > course.cycle_length:
@@ -781,7 +872,7 @@ def _drug(
         discontinued_on=state.discontinued_on,
         final_dose=state.resume_dose,
         held=frozenset(held),
-        open_hold=state.hold_text(),
+        open_hold=state.hold_text() or lab_waiting,
         waiting_from=waiting_from,
     )
     return events, cycles, state, outcome

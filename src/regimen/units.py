@@ -16,6 +16,8 @@ body surface area  m2
 clearance          mL/min
 serum creatinine   mg/dL, umol/L (1 mg/dL = 88.42 umol/L)
 dose per BSA       mg/m2 (a cumulative exposure, e.g. doxorubicin 225 mg/m2)
+dose per weight    mg/kg (a dose level of a course dosed per kg)
+target AUC         AUC, in mg/mL x min (a carboplatin level, written ``AUC 5``)
 =================  ===============
 
 Pint cannot tell a physical dose from a BED (both are Gy), a gray from a sievert, or the
@@ -76,11 +78,13 @@ if TYPE_CHECKING:
     Clearance = NewType("Clearance", Quantity)  # mL/min (GFR, creatinine clearance)
     Creatinine = NewType("Creatinine", Quantity)  # mg/dL, umol/L (serum creatinine)
     DosePerArea = NewType("DosePerArea", Quantity)  # mg/m2 (an exposure per body surface area)
+    DosePerMass = NewType("DosePerMass", Quantity)  # mg/kg (a dose per body weight)
+    TargetAuc = NewType("TargetAuc", Quantity)  # AUC [mg/mL x min] (Calvert's target)
 else:
     # At run time the names exist for imports only; annotations are never evaluated
     # (every module has ``from __future__ import annotations``), and pint is imported lazily.
     Quantity = Dose = Amount = Duration = DoseRate = Any
-    Length = Mass = Area = Clearance = Creatinine = DosePerArea = Any
+    Length = Mass = Area = Clearance = Creatinine = DosePerArea = DosePerMass = TargetAuc = Any
 
 #: The units of each kind, as literal types for the overloads below.
 DoseUnit: TypeAlias = Literal["Gy", "cGy"]
@@ -93,6 +97,8 @@ AreaUnit: TypeAlias = Literal["m2"]
 ClearanceUnit: TypeAlias = Literal["mL/min"]
 CreatinineUnit: TypeAlias = Literal["mg/dL", "umol/L"]
 DosePerAreaUnit: TypeAlias = Literal["mg/m2"]
+DosePerMassUnit: TypeAlias = Literal["mg/kg"]
+TargetAucUnit: TypeAlias = Literal["AUC"]
 
 
 class Kind(enum.Enum):
@@ -108,6 +114,10 @@ class Kind(enum.Enum):
     CLEARANCE = ("clearance", ("mL/min",))
     CREATININE = ("serum creatinine", ("mg/dL", "umol/L"))
     DOSE_PER_AREA = ("dose per body surface area", ("mg/m2",))
+    DOSE_PER_MASS = ("dose per body weight", ("mg/kg",))
+    #: Calvert's target area under the curve, in mg/mL x min; the unit is written "AUC" (as
+    #: in "AUC 5") because UCUM's "mg.min/mL" is not a symbol pint can hold.
+    TARGET_AUC = ("target AUC", ("AUC",))
 
     def __init__(self, label: str, units: tuple[str, ...]) -> None:
         self.label = label
@@ -130,6 +140,8 @@ AREA: Final = Kind.AREA
 CLEARANCE: Final = Kind.CLEARANCE
 CREATININE: Final = Kind.CREATININE
 DOSE_PER_AREA: Final = Kind.DOSE_PER_AREA
+DOSE_PER_MASS: Final = Kind.DOSE_PER_MASS
+TARGET_AUC: Final = Kind.TARGET_AUC
 
 #: Micromoles per litre of creatinine in one mg/dL (the factor the issue and most labs use).
 CREATININE_UMOL_PER_MG_DL = Decimal("88.42")
@@ -153,6 +165,8 @@ _FACTORS: dict[str, Decimal] = {
     "mg/dL": Decimal(1),
     "umol/L": Decimal(1) / CREATININE_UMOL_PER_MG_DL,
     "mg/m2": Decimal(1),
+    "mg/kg": Decimal(1),
+    "AUC": Decimal(1),
 }
 
 _KIND_OF_UNIT: dict[str, Kind] = {u: k for k in Kind for u in k.units}
@@ -270,6 +284,10 @@ def quantity(value: float | int | Decimal, unit: ClearanceUnit) -> Clearance: ..
 def quantity(value: float | int | Decimal, unit: CreatinineUnit) -> Creatinine: ...
 @overload
 def quantity(value: float | int | Decimal, unit: DosePerAreaUnit) -> DosePerArea: ...
+@overload
+def quantity(value: float | int | Decimal, unit: DosePerMassUnit) -> DosePerMass: ...
+@overload
+def quantity(value: float | int | Decimal, unit: TargetAucUnit) -> TargetAuc: ...
 @overload
 def quantity(value: float | int | Decimal, unit: str) -> Quantity: ...
 def quantity(value: float | int | Decimal, unit: str) -> Quantity:
@@ -596,6 +614,8 @@ def _example(kind: Kind) -> str:
         CLEARANCE: "'90 mL/min'",
         CREATININE: "'0.9 mg/dL' or '80 umol/L'",
         DOSE_PER_AREA: "'225 mg/m2'",
+        DOSE_PER_MASS: "'1.5 mg/kg'",
+        TARGET_AUC: "'AUC 5'",
     }[kind]
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from regimen.dosing import LevelDose
 from regimen.drugs import DEFAULT_DOSE_STEP_MG, DrugCourse
 from regimen.modification import Decision, DecisionKind
 from regimen.schedule import DayKind, DayState, Event, Plan
-from regimen.units import Quantity, format_number, format_quantity, quantity, to_json
+from regimen.units import Quantity, format_number, format_quantity, magnitude, quantity, to_json
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -34,12 +35,26 @@ def event_text(plan: Plan, e: Event) -> str:
     if e.kind == "fraction":
         return f"{e.label}: {_fmt(e.dose)}"
     if e.kind == "held":
-        return f"cycle {e.cycle} day {e.day}: HELD, no dose (on hold)"
+        why = "lab rule" if e.lab_reason else "on hold"
+        return f"cycle {e.cycle} day {e.day}: HELD, no dose ({why})"
     assert isinstance(course, DrugCourse)  # noqa: S101 - dose events belong to drug courses
-    how = f"{course.route} {course.frequency}"
-    if course.instruction:
-        how += f" {course.instruction}"
-    return f"cycle {e.cycle} day {e.day}: {_fmt(e.dose)} {how}"
+    dose = _fmt(e.dose)
+    if e.level_dose is not None:
+        dose += f" ({e.lab_percent}% of {_fmt(e.level_dose)} on lab results, this day only)"
+    return f"cycle {e.cycle} day {e.day}: {dose} {how_given(course)}"
+
+
+def how_given(course: DrugCourse) -> str:
+    """How a drug course is given, in English: ``oral once daily before breakfast``, or for an
+    intravenous course given once a dosing day ``as one intravenous infusion on day 8 of each
+    21-day cycle, as an infusion in the day unit`` (:meth:`Words.infusion`)."""
+    from regimen.export.words import Words
+
+    infusion = Words("en").infusion(course)
+    if infusion is None:
+        how = f"{course.route} {course.frequency}"
+        return f"{how} {course.instruction}" if course.instruction else how
+    return f"{infusion}, {course.instruction}" if course.instruction else infusion
 
 
 def _people(q: Quantity, places: int = 4) -> str:
@@ -48,39 +63,107 @@ def _people(q: Quantity, places: int = 4) -> str:
 
 
 def per_area_levels(plan: Plan, course: DrugCourse) -> list[Quantity]:
-    """The mg levels of a course dosed per m2 that the plan gives, in order of first use (the
-    start level when no dose is given)."""
-    seen: list[Quantity] = []
-    for e in plan.course_events(course.id):
-        if e.kind != "dose" or e.dose is None:
-            continue
-        if not any(course.level_index(q) == course.level_index(e.dose) for q in seen):
-            seen.append(e.dose)
-    return seen or [course.start_dose]
+    """The mg levels of a course dosed by body size that the plan gives, in order of first use
+    (the start level when no dose is given): the order of :func:`basis_lines`."""
+    from regimen.dosing import levels_used
+
+    return [level for level, _ in levels_used(plan, course)]
+
+
+def _size_text(course: DrugCourse, level: LevelDose) -> str:
+    """The calculation of one level, numbers in: ``900 mg/m² x BSA 1.82 m² (Mosteller; 170 cm,
+    70 kg on 2022-01-03)``, ``1.5 mg/kg x 70 kg (actual weight on 2022-01-03)``, ``AUC 5 x (GFR
+    125 mL/min + 25 mL/min) (Calvert; ...)``."""
+    from regimen.bodysize import METHOD_NAMES, NON_RENAL_CLEARANCE_ML_MIN
+    from regimen.dosing import AucBasis, BsaBasis
+    from regimen.drugs import format_level
+
+    b = course.basis
+    on = b.measured_on.isoformat() if b is not None else ""
+    if isinstance(b, BsaBasis):
+        w = b.dosing_weight
+        weight = f"{format_quantity(b.weight, 2)} on {on}"
+        if w.basis != "actual":
+            weight += f", the {w.basis} weight {format_quantity(w.used, 2)} used"
+        size = f"{METHOD_NAMES.get(b.method, b.method)}; {format_quantity(b.height, 2)}, {weight}"
+        if b.capped and b.cap is not None:
+            size = (
+                f"capped at {_people(b.cap)} by {b.cap_from}: {_people(b.bsa_calculated, 2)} by "
+                f"{size}"
+            )
+        return f"{_people(level.per)} x BSA {_people(b.bsa, 2)} ({size})"
+    if isinstance(b, AucBasis):
+        c = b.crcl
+        if b.cap is None:
+            cap = "no cap"
+        elif b.capped:
+            cap = f"capped at {format_quantity(b.cap)}"
+        else:
+            cap = f"not above the cap of {format_quantity(b.cap)}"
+        weight = format_quantity(c.weight.used, 2)
+        if c.weight.basis != "actual":
+            weight = f"the {c.weight.basis} weight {weight}"
+        scr = format_quantity(c.scr, 2)
+        if c.floored:
+            scr += f" raised to the floor of {format_quantity(c.scr_used, 2)}"
+        gfr = (
+            f"GFR by Cockcroft-Gault {format_quantity(c.crcl, 2)}, {cap}; {c.sex}, {c.age} years, "
+            f"{weight} on {on}, serum creatinine {scr} on {b.scr_on.isoformat()}"
+        )
+        return (
+            f"{format_level(level.per)} x (GFR {format_quantity(b.gfr_used, 2)} + "
+            f"{format_number(NON_RENAL_CLEARANCE_ML_MIN)} mL/min) (Calvert; {gfr})"
+        )
+    assert b is not None  # noqa: S101 - called for a resolved course
+    w = b.weight
+    how = f"{w.basis} weight"
+    if w.basis != "actual" and w.ideal is not None:
+        how += f": Devine ideal {format_quantity(w.ideal, 2)}"
+        if w.basis == "adjusted":
+            how += f" + 0.4 x ({format_quantity(w.actual, 2)} - {format_quantity(w.ideal, 2)})"
+        if w.below_ideal:
+            how += ", below it: the actual weight"
+        how += f"; {format_quantity(w.actual, 2)}"
+    return f"{_people(level.per)} x {format_quantity(w.used, 2)} ({how} on {on})"
+
+
+def basis_text(course: DrugCourse, level: LevelDose, review: bool = True) -> str:
+    """How one level came to its dose, in words: ``900 mg/m² x BSA 1.82 m² (Mosteller; 170 cm,
+    70 kg on 2022-01-03) = 1636.31 mg, given as 1640 mg (+0.2257%, nearest 10 mg, within
+    10%)``; a dose that needs review ends with ``NEEDS REVIEW: why``."""
+    from regimen.dosing import signed_percent
+
+    text = (
+        f"{_size_text(course, level)} = {format_quantity(level.calculated, 2)}, given as "
+        f"{format_quantity(level.given)} ({signed_percent(level.deviation_percent)}, "
+        f"{level.rule})"
+    )
+    return text + _review_text(level) if review else text
+
+
+def _review_text(level: LevelDose) -> str:
+    return ". NEEDS REVIEW: the rounding rule's dose was not used" if level.review else ""
 
 
 def basis_lines(plan: Plan, course_id: str) -> list[str]:
-    """How each dose level of a course dosed per m2 was calculated, one line per level used:
-    ``gemcitabine 900 mg/m² x BSA 1.82 m² (Mosteller; 170 cm, 70 kg on 2022-01-03) =
-    1636.3 mg``. Empty for a flat course."""
-    from regimen.bodysize import METHOD_NAMES
+    """How each dose level of a course dosed by body size was calculated, one line per level
+    the plan gives, in order of first use (:func:`per_area_levels`): ``gemcitabine 900 mg/m² x
+    BSA 1.82 m² (Mosteller; 170 cm, 70 kg on 2022-01-03) = 1636.31 mg, given as 1636.3 mg
+    (-0.0004%, nearest 0.1 mg; the regimen gives no rounding rule), from cycle 1 day 1``.
+    Empty for a flat course."""
+    from regimen.dosing import levels_used
 
     course = plan.regimen.course(course_id)
-    if not isinstance(course, DrugCourse) or course.bsa_basis is None:
+    if not isinstance(course, DrugCourse) or course.basis is None:
         return []
-    b = course.bsa_basis
-    measured = (
-        f"{METHOD_NAMES.get(b.method, b.method)}; {format_quantity(b.height, 2)}, "
-        f"{format_quantity(b.weight, 2)} on {b.measured_on.isoformat()}"
-    )
-    return [
-        f"{course.id} {_people(b.per_level(course, dose))} x BSA {_people(b.bsa, 2)} "
-        f"({measured}) = {format_quantity(b.calculated(course, dose), 2)}, given as "
-        f"{format_quantity(dose)} ({format_number(b.deviation_percent(course, dose), 4)}%, "
-        f"nearest {format_quantity(quantity(float(DEFAULT_DOSE_STEP_MG), 'mg'))}; the regimen "
-        "gives no rounding rule)"
-        for dose in per_area_levels(plan, course)
-    ]
+    out = []
+    for dose, first in levels_used(plan, course):
+        level = course.basis.level(course, dose)
+        line = f"{course.id} {basis_text(course, level, review=False)}"
+        if first is not None:
+            line += f", from cycle {first.cycle} day {first.day}"
+        out.append(line + _review_text(level))
+    return out
 
 
 def day_text(plan: Plan, state: DayState) -> str | None:
@@ -100,9 +183,19 @@ def day_text(plan: Plan, state: DayState) -> str | None:
     return None
 
 
+_HELD_KINDS = (
+    DecisionKind.HOLD,
+    DecisionKind.CONTINUE_HOLD,
+    DecisionKind.WAITING,
+    DecisionKind.LAB_HOLD,
+    DecisionKind.LAB_DELAY,
+    DecisionKind.LAB_WAITING,
+)
+
+
 def decision_text(d: Decision) -> str:
     """One decision on one line, with its reason."""
-    if d.kind in (DecisionKind.HOLD, DecisionKind.CONTINUE_HOLD, DecisionKind.WAITING):
+    if d.kind in _HELD_KINDS:
         change = f"{_fmt(d.dose_before)} held"
     elif d.kind in (DecisionKind.RECORDED, DecisionKind.NO_EFFECT):
         change = "no change"
@@ -164,7 +257,7 @@ def render_text(plan: Plan, as_of: dt.date | None = None) -> str:
         out.append(f"Warning: {warning}")
     basis = [line for course in reg.drugs for line in basis_lines(plan, course.id)]
     if basis:
-        out.append("Dose basis (body surface area):")
+        out.append("Dose basis (body size):")
         out += [f"  {line}" for line in basis]
     out.append("")
     rt_events: dict[dt.date, list[Event]] = {}
@@ -215,6 +308,8 @@ CSV_COLUMNS = (
     "source_kind",
     "needs_review",
     "reason",
+    "calculated_dose",
+    "dose_basis",
 )
 
 
@@ -228,7 +323,9 @@ def render_csv(plan: Plan) -> str:
     ``no rule``...), with the AE row's term and grade, the rule, its source and the reason.
     ``dose_value`` is a number and ``dose_unit`` a UCUM code;
     ``dose_before``/``dose_after`` are written with their unit (``12 mg``); ``needs_review`` is
-    ``yes`` or empty.
+    ``yes`` or empty. A dose row of a course dosed by body size ends with the
+    ``calculated_dose`` (unrounded, with its unit: ``1636.3068 mg``) and the ``dose_basis`` in
+    words (:func:`basis_text`); both are empty on every other row.
     """
     from regimen.export import csvsafe
 
@@ -249,6 +346,7 @@ def render_csv(plan: Plan) -> str:
                 dose["value"],
                 dose["unit"],
                 *blank_decision,
+                *_csv_basis(plan, e),
             )
         )
     for d in sorted(plan.decisions, key=lambda d: d.date):
@@ -277,9 +375,26 @@ def render_csv(plan: Plan) -> str:
                 d.source.kind.value if d.source else "",
                 "yes" if d.review else "",
                 " ".join(d.reason.split()),
+                "",
+                "",
             )
         )
     return csvsafe.render(CSV_COLUMNS, rows)
+
+
+def _csv_basis(plan: Plan, e: Event) -> tuple[str, str]:
+    """The ``calculated_dose`` and ``dose_basis`` cells of an event row (empty unless a dose
+    of a course dosed by body size; for a day a lab rule changed, those of its level)."""
+    from regimen.dosing import event_level
+
+    level = event_level(e)
+    course = plan.regimen.course(e.course)
+    if e.kind != "dose" or level is None or not isinstance(course, DrugCourse):
+        return "", ""
+    if course.basis is None:
+        return "", ""
+    lv = course.basis.level(course, level)
+    return format_quantity(lv.calculated), basis_text(course, lv)
 
 
 def event_data(e: Event) -> dict[str, Any]:
@@ -298,38 +413,141 @@ def event_data(e: Event) -> dict[str, Any]:
     else:
         item["cycle"] = e.cycle
         item["day"] = e.day
+    if e.lab_reason:
+        item["level_dose"] = to_json(e.level_dose) if e.level_dose is not None else None
+        item["lab"] = {"percent": e.lab_percent, "reason": e.lab_reason}
     return item
 
 
+def lab_basis(e: Event, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` (an event's JSON) with the basis fields of a dose a lab rule set to a percentage
+    of its level: ``calculated_dose`` is that percentage of the level's calculated dose
+    (unrounded) and ``deviation_percent`` the dose given against it."""
+    if e.lab_percent is None or e.dose is None or "calculated_dose" not in item:
+        return item
+    level = item["calculated_dose"]
+    calculated = level["value"] * e.lab_percent / 100
+    given = magnitude(e.dose, level["unit"])
+    return item | {
+        "calculated_dose": {"value": calculated, "unit": level["unit"]},
+        "deviation_percent": round(100 * (given - calculated) / calculated, 6),
+    }
+
+
 def basis_data(plan: Plan, e: Event) -> dict[str, Any]:
-    """The extra JSON fields of a dose event of a course dosed per m2 (empty otherwise):
-    ``calculated_dose`` (mg, unrounded), ``basis`` (per-m2 level, BSA, method, measurements),
-    ``rounding`` (to the nearest 0.1 mg while the regimen gives no rounding rule) and
-    ``deviation_percent`` (of the dose given from the calculated dose)."""
-    if e.kind != "dose" or e.dose is None:
+    """The extra JSON fields of a dose event of a course dosed by body size (empty otherwise):
+    ``calculated_dose`` (mg, unrounded), ``basis`` (the level and what it was multiplied by:
+    ``kind`` ``bsa``, ``weight`` or ``auc``), ``rounding`` (the rule, its tolerance, and why a
+    dose needs review) and ``deviation_percent`` (of the dose given from the calculated one).
+    Looked up by the event's level (``Event.level_dose`` for a day a lab rule changed)."""
+    from regimen.dosing import event_level
+
+    level = event_level(e)
+    if e.kind != "dose" or level is None:
         return {}
     course = plan.regimen.course(e.course)
-    if not isinstance(course, DrugCourse) or course.bsa_basis is None:
+    if not isinstance(course, DrugCourse) or course.basis is None:
         return {}
-    b = course.bsa_basis
+    lv = course.basis.level(course, level)
     return {
-        "calculated_dose": to_json(b.calculated(course, e.dose)),
-        "basis": {
+        "calculated_dose": to_json(lv.calculated),
+        "basis": _basis_json(course, lv),
+        "rounding": _rounding_json(course, lv),
+        "deviation_percent": round(lv.deviation_percent, 6),
+    }
+
+
+def _basis_json(course: DrugCourse, lv: LevelDose) -> dict[str, Any]:
+    from regimen.dosing import AucBasis, BsaBasis
+
+    b = course.basis
+    assert b is not None  # noqa: S101 - called for a resolved course
+    on = b.measured_on.isoformat()
+    if isinstance(b, BsaBasis):
+        return {
             "kind": "bsa",
-            "per": to_json(b.per_level(course, e.dose)),
+            "per": to_json(lv.per),
             "bsa": to_json(b.bsa),
             "method": b.method,
             "height": to_json(b.height),
             "weight": to_json(b.weight),
-            "measured_on": b.measured_on.isoformat(),
-        },
-        "rounding": {
-            "kind": "nearest",
-            "step": to_json(quantity(float(DEFAULT_DOSE_STEP_MG), "mg")),
-            "why": "the regimen gives no rounding rule: doses to the nearest 0.1 mg",
-        },
-        "deviation_percent": round(b.deviation_percent(course, e.dose), 6),
+            "weight_basis": b.dosing_weight.basis,
+            "weight_used": to_json(b.dosing_weight.used),
+            "measured_on": on,
+            "bsa_calculated": to_json(b.bsa_calculated),
+            "bsa_cap": to_json(b.cap) if b.cap is not None else None,
+            "bsa_cap_from": b.cap_from or None,
+            "capped": b.capped,
+        }
+    if isinstance(b, AucBasis):
+        c = b.crcl
+        auc = float(lv.per.magnitude)
+        return {
+            "kind": "auc",
+            "auc": int(auc) if auc.is_integer() else auc,
+            "gfr": to_json(c.crcl),
+            "gfr_used": to_json(b.gfr_used),
+            "gfr_cap": to_json(b.cap) if b.cap is not None else None,
+            "capped": b.capped,
+            "formula": "calvert",
+            "gfr_formula": "cockcroft-gault",
+            "age": c.age,
+            "sex": c.sex,
+            "weight_basis": c.weight.basis,
+            "weight_used": to_json(c.weight.used),
+            "scr": to_json(c.scr),
+            "scr_used": to_json(c.scr_used),
+            "scr_floor": to_json(c.scr_floor) if c.scr_floor is not None else None,
+            "measured_on": on,
+            "scr_on": b.scr_on.isoformat(),
+        }
+    w = b.weight
+    return {
+        "kind": "weight",
+        "per": to_json(lv.per),
+        "weight_used": to_json(w.used),
+        "weight_basis": w.basis,
+        "weight": to_json(w.actual),
+        "ideal_weight": to_json(w.ideal) if w.ideal is not None else None,
+        "measured_on": on,
     }
+
+
+def _rounding_json(course: DrugCourse, lv: LevelDose) -> dict[str, Any]:
+    r = lv.rounding
+    nearest = to_json(quantity(float(DEFAULT_DOSE_STEP_MG), "mg"))
+    if r is None:
+        return {
+            "kind": "nearest",
+            "step": nearest,
+            "rule": lv.rule,
+            "why": "the regimen gives no rounding rule: doses to the nearest 0.1 mg",
+            "tolerance_percent": None,
+            "needs_review": None,
+        }
+    out: dict[str, Any] = {
+        "kind": r.kind,
+        "rule": lv.rule,
+        "tolerance_percent": r.tolerance_percent,
+    }
+    if r.step is not None:
+        out["step"] = to_json(r.step)
+    if r.units:
+        out["units"] = [to_json(u) for u in r.units]
+        out["made_of"] = [{"size": to_json(s), "count": n} for s, n in lv.made_of]
+    if r.bands is not None:
+        out["table"] = r.bands.key
+        band = lv.band
+        out["band"] = (
+            None
+            if band is None
+            else {"from": to_json(band.low), "to": to_json(band.high), "dose": to_json(band.dose)}
+        )
+    out["needs_review"] = lv.review or None
+    if lv.review:
+        out["given_instead"] = {"kind": "nearest", "step": nearest}
+        out["proposed"] = to_json(lv.proposed) if lv.proposed is not None else None
+    return out
 
 
 def decision_data(d: Decision) -> dict[str, Any]:
@@ -393,7 +611,7 @@ def plan_data(plan: Plan, as_of: dt.date | None = None) -> dict[str, Any]:
     return {
         "regimen": plan.regimen.id,
         "start": plan.start.isoformat(),
-        "events": [event_data(e) | basis_data(plan, e) for e in plan.events],
+        "events": [lab_basis(e, event_data(e) | basis_data(plan, e)) for e in plan.events],
         "decisions": [decision_data(d) for d in plan.decisions],
         "skipped": [
             {"date": s.date.isoformat(), "course": s.course, "reason": s.reason}

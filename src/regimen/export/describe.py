@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from regimen.drugs import DrugCourse
+from regimen.export.calendar import how_given
+from regimen.export.words import Words
 from regimen.radiotherapy import RadiotherapyCourse
 from regimen.regimen import Regimen
 from regimen.units import format_quantity
@@ -43,10 +45,10 @@ def describe(regimen: Regimen) -> str:
                 + (f" ({c.name})" if c.name and c.name.lower() != c.drug else "")
             )
             levels = ", then ".join(format_quantity(q) for q in c.dose_levels)
+            infusion = Words("en").infusion(c)  # names the days and the cycle itself
             out.append(
-                f"  {format_quantity(c.start_dose)} {c.route} {c.frequency}"
-                + (f" {c.instruction}" if c.instruction else "")
-                + f", {c.dosing_days_text()}"
+                f"  {format_quantity(c.start_dose)} {how_given(c)}"
+                + (f", {c.dosing_days_text()}" if infusion is None else "")
                 + (
                     f", {c.cycles} cycles"
                     if c.cycles

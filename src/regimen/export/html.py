@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from html import escape
 
 from regimen.drugs import DrugCourse
+from regimen.export.calendar import basis_lines
 from regimen.export.words import Words
 from regimen.modification import Decision, DecisionKind
 from regimen.schedule import DayKind, DayState, Event, Plan
@@ -58,6 +59,8 @@ section.page{break-after:page;page-break-after:always}
 section.page:last-of-type{break-after:auto;page-break-after:auto}
 .footer ul,.footer ol{margin:0 0 6px;padding-left:1.4em}
 .footer li{margin:2px 0}
+p.basis{margin:4px 0 0}
+ul.basis{margin:0 0 4px}
 .footer ul ul{margin:2px 0}
 @page{margin:10mm}
 @media print{body{margin:0}}
@@ -253,7 +256,6 @@ def _cycle_lines(plan: Plan, course: DrugCourse, w: Words) -> list[str]:
         if e.cycle is not None:
             by_cycle.setdefault(e.cycle, []).append(e)
     cycles = sorted((c for c in plan.cycles if c.course == course.id), key=lambda c: c.number)
-    frequency = w.frequency(course.frequency)
     groups: list[tuple[int, int, str]] = []  # first cycle, last cycle, what
     for cyc in cycles:
         what: list[str] = []
@@ -263,11 +265,11 @@ def _cycle_lines(plan: Plan, course: DrugCourse, w: Words) -> list[str]:
             )
         for run in _runs(sorted(by_cycle.get(cyc.number, []), key=lambda e: e.date)):
             lo, hi = run[0].day or 0, run[-1].day or 0
-            days = w.days([d for d in course.dosing_days if lo <= d <= hi])
+            run_days = [d for d in course.dosing_days if lo <= d <= hi]
             if run[0].kind == "dose":
-                what.append(w("dose_run", dose=_fmt(run[0].dose), frequency=frequency, days=days))
+                what.append(w.dose_run(course, _fmt(run[0].dose), run_days))
             else:
-                what.append(w("held_run", days=days))
+                what.append(w("held_run", days=w.days(run_days)))
         if not what:
             continue
         text = w("part_sep").join(what)
@@ -288,22 +290,35 @@ def _cycle_lines(plan: Plan, course: DrugCourse, w: Words) -> list[str]:
     return lines
 
 
+def _basis(plan: Plan, course: DrugCourse, w: Words) -> str:
+    """How each dose of a course dosed by body size was worked out (``basis_lines``: English
+    only, so marked as such in Chinese); "" for a flat course."""
+    lines = basis_lines(plan, course.id)
+    if not lines:
+        return ""
+    note = "" if w.lang == "en" else w("english_only")
+    items = "".join(f"<li>{escape(line + note)}</li>" for line in lines)
+    return f'<p class="basis">{escape(w("basis") + w("colon"))}</p><ul class="basis">{items}</ul>'
+
+
 def _instructions(plan: Plan, w: Words) -> str:
     """How to take each drug, cycle by cycle as the plan lays it out; radiotherapy."""
     reg = plan.regimen
     sep, colon = w("item_sep"), w("colon")
     out = [f'<h2>{escape(w("instructions"))}</h2><ul class="instructions">']
     for c in reg.drugs:
-        head = [w.route(c.route)]
+        infusion = w.infusion(c)
+        head = [w.route(c.route)] if infusion is None else [infusion]
         if c.instruction:
             head.append(w.given(c.instruction, c.instruction_zh))
-        head.append(w("cycle_length", n=c.cycle_length))
+        if infusion is None:  # an infusion's words already name its cycle
+            head.append(w("cycle_length", n=c.cycle_length))
         cycles = "".join(
             f'<li class="cycle">{escape(line)}</li>' for line in _cycle_lines(plan, c, w)
         )
         out.append(
             f'<li data-course="{escape(c.id)}"><b>{escape(w.drug(c))}</b>{escape(colon)}'
-            f'{escape(sep.join(head))}<ul class="cycles">{cycles}</ul></li>'
+            f'{escape(sep.join(head))}<ul class="cycles">{cycles}</ul>{_basis(plan, c, w)}</li>'
         )
         if c.missed_dose:
             text = w.given(c.missed_dose, c.missed_dose_zh)
@@ -332,6 +347,11 @@ def _footer(plan: Plan, w: Words) -> str:
     if plan.decisions:
         out.append(f'<h3>{escape(w("decisions"))}</h3><ul class="decisions">')
         out += [f"<li>{escape(_decision_text(plan, d, w))}</li>" for d in plan.decisions]
+        out.append("</ul>")
+    if plan.warnings:  # e.g. a stale weight accepted, a weight change since cycle 1
+        names = {c.id: w.drug(c) for c in reg.drugs}
+        out.append(f'<h3>{escape(w("warnings"))}</h3><ul class="warnings">')
+        out += [f"<li>{escape(w.note(x, names, set()))}</li>" for x in plan.warnings]
         out.append("</ul>")
     if plan.notes:
         names = {c.id: w.drug(c) for c in reg.drugs}

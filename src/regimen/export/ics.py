@@ -52,11 +52,12 @@ import attrs
 from regimen import __version__
 from regimen.drugs import DrugCourse
 from regimen.errors import InputError
-from regimen.export.calendar import decision_text
+from regimen.export.calendar import basis_lines, decision_text, per_area_levels
+from regimen.export.words import Words
 from regimen.files import printable
 from regimen.modification import AdverseEvent, DecisionKind
 from regimen.schedule import Event, Plan
-from regimen.units import format_quantity
+from regimen.units import Quantity, format_quantity
 
 #: Namespace for event UIDs (uuid5 of the project's URL-like name).
 UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/ics")
@@ -316,6 +317,17 @@ def _summary(plan: Plan, e: Event, with_names: bool) -> str:
     return f"Treatment day: {label}"
 
 
+def _basis(plan: Plan, course: DrugCourse, dose: Quantity) -> list[str]:
+    """The dose-basis line of ``dose``'s level (``basis_lines``, one line per level the plan
+    uses, in the order of ``per_area_levels``); every line if they cannot be paired."""
+    lines = basis_lines(plan, course.id)
+    levels = per_area_levels(plan, course) if lines else []
+    if len(lines) != len(levels):
+        return lines
+    level = course.level_index(dose)
+    return [line for line, q in zip(lines, levels, strict=True) if course.level_index(q) == level]
+
+
 def _changes(decisions: list[str]) -> list[str]:
     if not decisions:
         return []
@@ -335,12 +347,15 @@ def _description(plan: Plan, e: Event, decisions: list[str], moved_from: dt.date
         if isinstance(course, DrugCourse) and course.when_to_call:
             lines.append(course.when_to_call)
     elif isinstance(course, DrugCourse) and e.dose is not None:
-        how = f"{course.route} {course.frequency}"
+        infusion = Words("en").infusion(course)
+        how = f"{course.route} {course.frequency}" if infusion is None else infusion
         lines.append(
             f"{course.drug.capitalize()} {format_quantity(e.dose)} {how}"
             + (f", {course.instruction}" if course.instruction else "")
             + f" (cycle {e.cycle}, day {e.day})."
         )
+        level = e.level_dose if e.level_dose is not None else e.dose  # a lab rule's N% day
+        lines.extend(f"Dose basis: {line}" for line in _basis(plan, course, level))
         if course.missed_dose:
             lines.append(f"Missed dose: {course.missed_dose}")
         if course.when_to_call:
@@ -569,6 +584,9 @@ def render(plan: Plan, opts: IcsOptions, baseline: Plan | None = None) -> str:
             )
             if item.kind == "held":
                 alarm_text = "No dose today (on hold)"
+        if item is items[0] and plan.warnings:  # the plan's warnings, once, on its first event
+            said = "\n".join(["Warnings:", *(f"- {text}" for text in plan.warnings)])
+            description = f"{description}\n\n{said}" if description else said
         lines.append(content_line("BEGIN", "VEVENT"))
         lines.append(content_line("UID", _uid(item.key)))
         lines.append(dtstamp)

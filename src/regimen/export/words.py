@@ -43,6 +43,7 @@ TEXT: dict[str, dict[str, str]] = {
         "call": "When to call the clinic",
         "sources": "Sources",
         "notes": "Notes",
+        "warnings": "Warnings",
         "cycle_day": "C{cycle} D{day}",
         "fraction": "RT {n} of {total}",
         "start": "Start",
@@ -53,6 +54,12 @@ TEXT: dict[str, dict[str, str]] = {
         "cycle_one": "Cycle {n}",
         "cycle_range": "Cycles {a} to {b}",
         "dose_run": "{dose} {frequency}, {days}",
+        "infusion_run": "{dose} per {noun}, {days}",
+        "infusion_one": "as one intravenous {noun} on {days} of each {n}-day cycle",
+        "infusion_many": "as one intravenous {noun} a day on {days} of each {n}-day cycle",
+        "infusion": "infusion",
+        "injection": "injection",
+        "basis": "How the dose was worked out",
         "held_run": "on hold, do not take: {days}",
         "moved": "day 1 moved from {planned} to {actual}",
         "stopped_line": "Stopped on {date}: do not take any more.",
@@ -95,6 +102,7 @@ TEXT: dict[str, dict[str, str]] = {
         "call": "何时联系医院",
         "sources": "参考文献",
         "notes": "说明",
+        "warnings": "警示",
         "cycle_day": "第{cycle}周期 第{day}天",
         "fraction": "放疗 第{n}次（共{total}次）",
         "start": "开始",
@@ -104,6 +112,12 @@ TEXT: dict[str, dict[str, str]] = {
         "cycle_one": "第{n}周期",
         "cycle_range": "第{a}至{b}周期",
         "dose_run": "{dose}，{frequency}，{days}",
+        "infusion_run": "每次{dose}，{days}",
+        "infusion_one": "每{n}天为一个周期，每周期{days}静脉{noun}一次",
+        "infusion_many": "每{n}天为一个周期，每周期{days}各静脉{noun}一次",
+        "infusion": "输注",
+        "injection": "注射",
+        "basis": "剂量计算依据",
         "held_run": "暂停，不要服用：{days}",
         "moved": "第1天由{planned}推迟至{actual}",
         "stopped_line": "已于{date}停药：不要再服用。",
@@ -185,6 +199,14 @@ DECISION: dict[str, dict[str, str]] = {
         DecisionKind.NO_RULE.value: "no rule covers this: dose unchanged",
         DecisionKind.NO_EFFECT.value: "no effect on the plan",
         DecisionKind.RECORDED.value: "recorded; radiotherapy is not changed automatically",
+        DecisionKind.LAB_FULL.value: "blood test results allow the full dose, {after}",
+        DecisionKind.LAB_REDUCED.value: "blood test results: {after} on this day only",
+        DecisionKind.LAB_HOLD.value: "blood test results: no dose on this day",
+        DecisionKind.LAB_DELAY.value: "blood test results: the cycle waits for a later test",
+        DecisionKind.LAB_WAITING.value: "the next cycle waits for your blood counts to recover",
+        DecisionKind.LAB_DISCONTINUE.value: "blood test results: stopped, do not take any more",
+        DecisionKind.LAB_NO_RESULT.value: "no blood test result for this day: your care team "
+        "checks the dose",
     },
     "zh": {
         DecisionKind.CONTINUE.value: "剂量不变，{after}",
@@ -199,6 +221,13 @@ DECISION: dict[str, dict[str, str]] = {
         DecisionKind.NO_RULE.value: "没有适用的规则：剂量不变",
         DecisionKind.NO_EFFECT.value: "对治疗计划没有影响",
         DecisionKind.RECORDED.value: "已记录；放疗不会自动调整",
+        DecisionKind.LAB_FULL.value: "化验结果允许全剂量，{after}",
+        DecisionKind.LAB_REDUCED.value: "根据化验结果，仅当天剂量为{after}",
+        DecisionKind.LAB_HOLD.value: "根据化验结果，当天不用药",
+        DecisionKind.LAB_DELAY.value: "根据化验结果，本周期推迟，等待复查",
+        DecisionKind.LAB_WAITING.value: "下一周期等待血细胞计数恢复后开始",
+        DecisionKind.LAB_DISCONTINUE.value: "根据化验结果停药：不要再服用",
+        DecisionKind.LAB_NO_RESULT.value: "当天没有化验结果：由医护人员核对剂量",
     },
 }
 
@@ -224,6 +253,19 @@ _NOTES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
         "--cycles {n} 无效：{course} 方案中没有药物疗程",
     ),
 )
+
+
+def infusion_noun(course: DrugCourse) -> str | None:
+    """``"infusion"`` or ``"injection"`` for an intravenous course given once on each of its
+    dosing days (``once daily``, ``once every N days``); None for any other course.
+
+    Only the words change: the regimen file still says ``intravenous`` and its frequency."""
+    schedule = course.schedule
+    if course.route.strip().lower() != "intravenous":
+        return None
+    if schedule.doses_per_day != 1 or schedule.every != 1:
+        return None
+    return "injection" if "injection" in course.instruction.lower() else "infusion"
 
 
 @attrs.frozen
@@ -274,6 +316,30 @@ class Words:
         if m is not None:
             return f"每{m.group(1)}天一次"
         return text + self("english_only")  # pragma: no cover - every frequency is listed
+
+    def infusion(self, course: DrugCourse) -> str | None:
+        """How an intravenous course given once on each of its dosing days is given, in words:
+        ``as one intravenous infusion on day 8 of each 21-day cycle`` (``... a day on days 1
+        and 8 ...`` for several days); None for any other course, whose route and frequency
+        are shown as the file writes them.
+
+        "once daily" or "once every 21 days" is exact but reads oddly for a drug given in the
+        day unit on one day of a cycle. The noun is "injection" when the course's own
+        instruction says injection (a bolus), else "infusion"."""
+        noun = infusion_noun(course)
+        if noun is None:
+            return None
+        key = "infusion_one" if len(course.dosing_days) == 1 else "infusion_many"
+        return self(key, noun=self(noun), days=self.days(course.dosing_days), n=course.cycle_length)
+
+    def dose_run(self, course: DrugCourse, dose: str, days: Sequence[int]) -> str:
+        """A run of dosing days at one dose: ``10 mg once daily, days 1 to 14``, or for an
+        intravenous course given once a dosing day ``1636.3 mg per infusion, days 1 and 8``."""
+        noun = infusion_noun(course)
+        if noun is not None:
+            return self("infusion_run", dose=dose, noun=self(noun), days=self.days(days))
+        frequency = self.frequency(course.frequency)
+        return self("dose_run", dose=dose, frequency=frequency, days=self.days(days))
 
     def route(self, text: str) -> str:
         """A route of administration (``oral``, ``intravenous``...)."""
