@@ -193,6 +193,11 @@ _HELD_KINDS = (
 )
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence (a lab reason ends without a full stop)."""
+    return text if not text or text.endswith((".", ")", "!", "?")) else text + "."
+
+
 def decision_text(d: Decision) -> str:
     """One decision on one line, with its reason."""
     if d.kind in _HELD_KINDS:
@@ -201,7 +206,7 @@ def decision_text(d: Decision) -> str:
         change = "no change"
     else:
         change = f"{_fmt(d.dose_before)} to {_fmt(d.dose_after)}"
-    text = f"{d.course}: {d.action.upper()} ({change}). {d.reason}"
+    text = f"{d.course}: {d.action.upper()} ({change}). {_sentence(d.reason)}"
     if d.event is not None and d.event.note:
         text += f" Note: {d.event.note}"
     if d.review:
