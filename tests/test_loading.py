@@ -176,3 +176,17 @@ def test_regression_a_reference_to_a_source_with_its_own_problem_is_not_repeated
     text = _variant('kind = "paper"', 'kind = "papre"')
     message = "must be one of 'paper', 'label', 'consensus', 'protocol', 'local', got 'papre'"
     assert _problems(text) == [("sources.li2025.kind", message)]
+
+
+def test_same_cycle_needs_two_drug_courses() -> None:
+    from regimen.errors import LoadError
+    from regimen.loading import parse_regimen
+    from tests.helpers import ROOT
+
+    text = (ROOT / "regimens" / "lms-rt-anlotinib.toml").read_text("utf-8")
+    old = 'start = { after = "radiotherapy", gap = "1 d",'
+    assert old in text
+    text = text.replace(old, 'start = { with = "radiotherapy", same_cycle = true,')
+    with pytest.raises(LoadError) as info:
+        parse_regimen(text, "x.toml", "x")
+    assert "courses[1].start.same_cycle: only applies to two drug courses" in str(info.value)

@@ -48,7 +48,7 @@ from regimen.schedule import (
 )
 from regimen.sources import SourceKind
 from regimen.terms import ANY
-from regimen.units import quantity
+from regimen.units import magnitude, quantity
 from tests.helpers import LOCAL, MON, README_AE_LOG, ae, bundled, day, in_mg, input_error, mg
 
 
@@ -1245,3 +1245,92 @@ def test_rows_after_the_last_cycle_on_several_dates_are_each_listed_as_no_effect
     )
     assert stopped == {}
     assert actions == [("2024-04-10", "no effect"), ("2024-04-20", "no effect")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Courses that share their cycles (start = { with = X, same_cycle = true }): gemcitabine-
+# docetaxel, whose docetaxel day 8 belongs to gemcitabine's cycle. Expected by hand from the
+# regimen file and the lab rules of docs/dose-modification.md: cycle 2 day 1 is planned on
+# 2022-01-03 + 21 d = 2022-01-24; an ANC of 1.3 (below 1.5) that day delays gemcitabine's day
+# 1 until the next result meeting the full band (2022-01-26); docetaxel's cycle 2 moves with it,
+# so its day 8 is 2022-01-26 + 7 d = 2022-02-02 (on its own it would stay 2022-01-31).
+
+GT_LABS = (
+    "date,test,value\n"
+    "2022-01-03,anc,2.4 10^9/L\n2022-01-03,platelets,210 10^9/L\n"
+    "2022-01-10,anc,2.0 10^9/L\n2022-01-10,platelets,160 10^9/L\n"
+    "2022-01-24,anc,1.3 10^9/L\n2022-01-24,platelets,190 10^9/L\n"
+)
+GT_RECOVERED = "2022-01-26,anc,1.8 10^9/L\n2022-01-26,platelets,200 10^9/L\n"
+
+
+def _gt_plan(labs: str, same_cycle: bool = True, cycles: int = 2) -> Plan:
+    from regimen.dosing import resolve
+    from regimen.loading import parse_lab_log, parse_regimen
+    from regimen.measurements import Measurements
+    from tests.helpers import ROOT
+
+    text = (ROOT / "regimens" / "gemcitabine-docetaxel.toml").read_text("utf-8")
+    if not same_cycle:
+        text = text.replace(', same_cycle = true }', " }")
+    reg = parse_regimen(text, "gt.toml", "gemcitabine-docetaxel")
+    body = Measurements(height=quantity(170, "cm"), weight=quantity(70, "kg"))
+    reg, _ = resolve(reg, body, dt.date(2022, 1, 3), {}, "mosteller")
+    results = parse_lab_log(labs, "labs.csv")
+    return build_plan(reg, dt.date(2022, 1, 3), cycles=cycles, lab_results=results)
+
+
+def _doses(plan: Plan, course: str) -> list[tuple[dt.date, int | None, int | None]]:
+    return [(e.date, e.cycle, e.day) for e in plan.course_events(course) if e.kind == "dose"]
+
+
+def test_shared_cycle_moves_with_the_delayed_day_1() -> None:
+    plan = _gt_plan(GT_LABS + GT_RECOVERED)
+    assert _doses(plan, "docetaxel") == [
+        (dt.date(2022, 1, 10), 1, 8),
+        (dt.date(2022, 2, 2), 2, 8),
+    ]
+    assert [(c.number, c.planned_day1, c.day1) for c in plan.cycles if c.course == "docetaxel"] \
+        == [(1, dt.date(2022, 1, 3), dt.date(2022, 1, 3)),
+            (2, dt.date(2022, 1, 24), dt.date(2022, 1, 26))]  # fmt: skip
+    moved = [d for d in plan.decisions if d.course == "docetaxel" and d.action == "delay"]
+    assert len(moved) == 1 and moved[0].date == dt.date(2022, 1, 26)
+    assert moved[0].reason == (
+        "cycle 2 day 1 moved from 2022-01-24 to 2022-01-26 with cycle 2 of gemcitabine (the "
+        "two share their cycles)"
+    )
+    assert magnitude(moved[0].dose_before, "mg") == magnitude(moved[0].dose_after, "mg") == 181.8
+    assert plan.outcomes["docetaxel"].held == frozenset(
+        {dt.date(2022, 1, 24), dt.date(2022, 1, 25)}
+    )
+    assert plan.day_state("docetaxel", dt.date(2022, 1, 25)).kind is DayKind.WAITING
+    assert not any("drifted apart" in w for w in plan.warnings)
+
+
+def test_without_same_cycle_the_courses_drift_and_say_so() -> None:
+    plan = _gt_plan(GT_LABS + GT_RECOVERED, same_cycle=False)
+    assert _doses(plan, "docetaxel")[1] == (dt.date(2022, 1, 31), 2, 8)
+    assert any("drifted apart" in w for w in plan.warnings)
+
+
+def test_shared_cycle_waits_when_the_other_course_waits() -> None:
+    plan = _gt_plan(GT_LABS, cycles=3)
+    assert _doses(plan, "docetaxel") == [(dt.date(2022, 1, 10), 1, 8)]
+    waits = [d for d in plan.decisions if d.course == "docetaxel" and d.action == "waiting"]
+    assert [(w.date, w.dose_after) for w in waits] == [(dt.date(2022, 1, 24), None)]
+    assert waits[0].reason == (
+        "cycle 2 day 1 (planned 2022-01-24) waits with cycle 2 of gemcitabine (the two share "
+        "their cycles); no later cycles are laid out until it starts"
+    )
+    assert plan.status("docetaxel", dt.date(2022, 1, 24)) is Status.WAITING
+    assert plan.outcomes["docetaxel"].waiting_from == dt.date(2022, 1, 24)
+    assert plan.outcomes["docetaxel"].open_hold == "waiting with gemcitabine"
+
+
+def test_shared_cycle_on_time_changes_nothing() -> None:
+    # Counts fine on every day 1: both courses keep their planned days, no delay decision.
+    labs = GT_LABS.replace("2022-01-24,anc,1.3", "2022-01-24,anc,1.6")
+    plan = _gt_plan(labs)
+    assert _doses(plan, "docetaxel") == [(dt.date(2022, 1, 10), 1, 8), (dt.date(2022, 1, 31), 2, 8)]
+    assert not [d for d in plan.decisions if d.course == "docetaxel" and d.action == "delay"]
+    assert plan.outcomes["docetaxel"].held == frozenset()

@@ -632,9 +632,21 @@ SOURCE = Table(
 
 
 def _start_rule(
-    after: str | None, gap: int | None, with_course: str | None, note: str
+    after: str | None,
+    gap: int | None,
+    with_course: str | None,
+    note: str,
+    same_cycle: bool = False,
 ) -> StartRule:
-    return StartRule(after=after, gap=gap or 0, with_course=with_course, note=note)
+    return StartRule(
+        after=after, gap=gap or 0, with_course=with_course, note=note, same_cycle=same_cycle
+    )
+
+
+def _boolean(value: Any, at: _At) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"must be true or false, got {_typename(value)}")
+    return value
 
 
 def _start_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
@@ -642,6 +654,8 @@ def _start_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
         yield (), "give either 'after' or 'with', not both"
     elif values.get("gap") is not None and values.get("after") is None:
         yield ("gap",), "only applies with 'after'"
+    elif values.get("same_cycle") and values.get("with") is None:
+        yield ("same_cycle",), "only applies with 'with' (the course whose cycles it shares)"
 
 
 START = Table(
@@ -650,6 +664,7 @@ START = Table(
         Key("gap", _days(allow_zero=True)),
         Key("with", _identifier, to="with_course"),
         Key("note", _text, default="", multiline=True),
+        Key("same_cycle", _boolean, default=False),
     ),
     model=_start_rule,
     check=_start_check,
@@ -998,6 +1013,17 @@ def _starts_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
             yield ("courses", i, "start"), f"refers to unknown course {ref!r}"
         elif ref is not None and ids.index(ref) >= i:
             yield ("courses", i, "start"), f"must refer to an earlier course, not {ref!r}"
+        elif start is not None and start.same_cycle:
+            mine, theirs = items[i][1], items[ids.index(ref)][1]
+            lengths = [getattr(c, "cycle_length", None) for c in (mine, theirs)]
+            if None not in lengths and lengths[0] != lengths[1]:
+                yield (
+                    ("courses", i, "start", "same_cycle"),
+                    f"{ids[i]} ({lengths[0]}-day cycles) cannot share the cycles of {ref} "
+                    f"({lengths[1]}-day cycles)",
+                )
+            elif mine is not None and theirs is not None and None in lengths:
+                yield ("courses", i, "start", "same_cycle"), "only applies to two drug courses"
 
 
 def _regimen(courses: list[tuple[dict[str, Any], Any]], **fields: Any) -> Regimen:

@@ -18,13 +18,16 @@ class StartRule:
 
     ``after`` None: on the plan's start date. Otherwise ``gap`` days after the last treatment
     day (last fraction or last dosing day) of course ``after``: ``gap = 1`` is the next day.
-    ``with_course``: on the same day as that course's first day.
+    ``with_course``: on the same day as that course's first day. ``same_cycle`` (with
+    ``with_course`` only): the two courses share their cycles, so a day 1 of that course that
+    moves (a hold, a lab delay) moves this course's day 1 of the same cycle with it.
     """
 
     after: str | None = None
     gap: int = 0
     with_course: str | None = None
     note: str = ""
+    same_cycle: bool = False
 
 
 @attrs.frozen

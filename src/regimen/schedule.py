@@ -520,7 +520,14 @@ def build_plan(
             )
             rows = [a for a in adverse_events if a.course in (None, course.id)]
             desk = None if labs is None else LabDesk(course.id, course.lab_rules, labs)
-            evs, cyc, state, outcome = _drug(course, begin, n, level, rows, desk)
+            pacer = rule.with_course if rule.same_cycle else None
+            paced = tuple(
+                c.day1 for c in sorted(all_cycles, key=lambda c: c.number) if c.course == pacer
+            )
+            waits = pacer is not None and outcomes[pacer].waiting_from is not None
+            evs, cyc, state, outcome = _drug(
+                course, begin, n, level, rows, desk, (pacer, paced, waits)
+            )
             if outcome.cycles_laid > n:
                 notes.append(
                     f"{course.id}: the AE log runs to {rows[-1].date.isoformat()}: "
@@ -708,6 +715,7 @@ def _drug(
     level: int,
     rows: Iterable[AdverseEvent],
     desk: LabDesk | None = None,
+    paced: tuple[str | None, tuple[dt.date, ...], bool] = (None, (), False),
 ) -> tuple[list[Event], list[Cycle], DoseState, DrugOutcome]:
     state = DoseState(
         course=course.id,
@@ -728,6 +736,9 @@ def _drug(
     waiting = False
     waiting_for = ""
     waiting_from: dt.date | None = None
+    # A course sharing the cycles of another (``same_cycle``): that course's day 1 of each
+    # cycle, which this course's day 1 waits for, and whether that course ends waiting.
+    pacer, pace, pace_waits = paced
     # A day 1 that waits for counts (a lab rule's delay): the date the wait began.
     lab_delay: dt.date | None = None
     lab_waiting = ""
@@ -766,6 +777,42 @@ def _drug(
             waiting = False
             if date != planned_day1:
                 state.delay(planned_day1, date, cycle, waiting_for)
+        if day == 1 and pace_waits and cycle > len(pace):
+            # The shared cycle's day 1 waits for recovery or counts that the logs do not show:
+            # this course waits with it, and the plan stops here.
+            state.decisions.append(
+                Decision(
+                    planned_day1,
+                    course.id,
+                    DecisionKind.WAITING,
+                    state.dose,
+                    None,
+                    f"cycle {cycle} day 1 (planned {planned_day1.isoformat()}) waits with "
+                    f"cycle {cycle} of {pacer} (the two share their cycles); no later cycles "
+                    "are laid out until it starts",
+                )
+            )
+            waiting_from, lab_waiting = planned_day1, f"waiting with {pacer}"
+            held.add(date)
+            break
+        if day == 1 and cycle <= len(pace) and date < pace[cycle - 1]:
+            # The shared cycle's day 1 has moved: wait for it, as for a hold.
+            held.add(date)
+            date = _day(date)
+            continue
+        if day == 1 and cycle <= len(pace) and date != planned_day1:
+            state.decisions.append(
+                Decision(
+                    date,
+                    course.id,
+                    DecisionKind.DELAY,
+                    state.dose,
+                    state.dose,
+                    f"cycle {cycle} day 1 moved from {planned_day1.isoformat()} to "
+                    f"{date.isoformat()} with cycle {cycle} of {pacer} (the two share their "
+                    "cycles)",
+                )
+            )
         lab = None
         if desk is not None and not state.holding and course.is_dosing_day(day):
             lab = desk.evaluate(day, date, delaying=lab_delay is not None)
