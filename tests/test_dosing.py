@@ -353,7 +353,10 @@ def test_csv_has_the_calculated_dose_and_basis(run) -> None:
     assert r.exit_code == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     doses = [row for row in rows if row["kind"] == "dose"]
-    assert doses and all(row["calculated_dose"] == "1636.3068 mg" for row in doses)
+    # A number in dose_unit (mg), as a spreadsheet reads it: 900 x sqrt(170 x 70 / 3600).
+    expected = 900 * math.sqrt(170 * 70 / 3600)
+    assert doses and all(row["dose_unit"] == "mg" for row in doses)
+    assert all(float(row["calculated_dose"]) == pytest.approx(expected, abs=1e-6) for row in doses)
     assert doses[0]["dose_basis"].startswith("900 mg/m² x BSA 1.82 m² (Mosteller")
     assert all(row["calculated_dose"] == "" for row in rows if row["kind"] != "dose")
 

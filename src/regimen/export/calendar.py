@@ -329,8 +329,9 @@ def render_csv(plan: Plan) -> str:
     ``dose_value`` is a number and ``dose_unit`` a UCUM code;
     ``dose_before``/``dose_after`` are written with their unit (``12 mg``); ``needs_review`` is
     ``yes`` or empty. A dose row of a course dosed by body size ends with the
-    ``calculated_dose`` (unrounded, with its unit: ``1636.3068 mg``) and the ``dose_basis`` in
-    words (:func:`basis_text`); both are empty on every other row.
+    ``calculated_dose`` (a number in ``dose_unit``, unrounded to six decimals: ``1636.306817``;
+    on a day a lab rule changed, that percentage of the level's) and the ``dose_basis`` of the
+    level in words (:func:`basis_text`); both are empty on every other row.
     """
     from regimen.export import csvsafe
 
@@ -399,7 +400,8 @@ def _csv_basis(plan: Plan, e: Event) -> tuple[str, str]:
     if course.basis is None:
         return "", ""
     lv = course.basis.level(course, level)
-    return format_quantity(lv.calculated), basis_text(course, lv)
+    calculated = magnitude(lv.calculated, "mg") * (e.lab_percent or 100) / 100
+    return format_number(calculated, 6), basis_text(course, lv)
 
 
 def event_data(e: Event) -> dict[str, Any]:
