@@ -152,8 +152,25 @@ COMBO_LOG = (  # two holds, two reductions: two drugs on most days, a 6-week Jan
             ["gemcitabine-docetaxel", "--start", "2022-01-03", "--cycles", "3", *BODY_170_70],
             ["January 2022", "February 2022"],
         ),
+        (  # six 21-day cycles from 2022-01-03: the last dose, cycle 6 day 1, is 2022-04-18
+            # (the grid runs to the month of the last dose, as for every regimen)
+            ["doxorubicin", "--start", "2022-01-03", *BODY_170_70],
+            ["January 2022", "February 2022", "March 2022", "April 2022"],
+        ),
+        (  # continuous daily dosing, 28-day cycles: 56 days from 2022-01-03 to 2022-02-27
+            ["everolimus", "--start", "2022-01-03", "--cycles", "2"],
+            ["January 2022", "February 2022"],
+        ),
     ],
-    ids=["rt-then-drug", "zh", "two-drugs", "pazopanib", "per-m2-basis"],
+    ids=[
+        "rt-then-drug",
+        "zh",
+        "two-drugs",
+        "pazopanib",
+        "per-m2-basis",
+        "doxorubicin",
+        "everolimus",
+    ],
 )
 def test_pdf_has_one_page_per_month(
     run, tmp_path: Path, argv: list[str], months: list[str], paper: str, size: str

@@ -171,6 +171,21 @@ def test_khal_imports_and_lists(run, tmp_path: Path) -> None:
     assert sorted(x.split()[0] for x in lines) == sorted(e["date"] for e in expected)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("rid", ["gemcitabine-docetaxel", "doxorubicin", "pazopanib", "everolimus"])
+def test_khal_reads_the_issue_12_regimens(run, tmp_path: Path, rid: str) -> None:
+    """Issue 12 acceptance: the calendars of the new bundled regimens read back in khal, every
+    event on its date (two cycles; the body-size regimens with 170 cm and 70 kg)."""
+    base = khal_config(tmp_path, ["plan"])
+    argv = [rid, "--start", "2022-01-03", "--cycles", "2", *_body(rid)]
+    _ics(run, tmp_path, *argv)
+    khal_import(base, tmp_path / "plan.ics", "plan")
+    lines = khal_list(base, "2022-01-01", "2022-12-31", "{start-date} {title}")
+    expected = _plan_events(run, *argv)
+    assert len(lines) == len(expected) > 0
+    assert sorted(x.split()[0] for x in lines) == sorted(e["date"] for e in expected)
+
+
 def test_byte_identical_with_source_date_epoch(run, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1650000000")
     argv = [
