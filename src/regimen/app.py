@@ -475,14 +475,10 @@ AE_HEADER = ("date", "term", "grade")
 
 
 def _load_ae_log(req: Request, earliest: dt.date) -> tuple[Any, ...]:
-    from regimen.loading import parse_ae_log, read_text
+    from regimen.loading import parse_ae_log
 
     assert req.ae_log is not None  # noqa: S101 - called only with a log
-    name = req.ae_log_name or str(req.ae_log)
-    try:
-        text = read_text(req.ae_log, "AE log")
-    except RegimenError as exc:
-        raise InputError(exc.what, where=name) from None
+    name, text = _read_log(req.ae_log, req.ae_log_name, "AE log")
     if req.ae_log_checked:
         import csv
         import io
@@ -500,15 +496,23 @@ def _load_ae_log(req: Request, earliest: dt.date) -> tuple[Any, ...]:
 
 def _load_lab_log(req: Request) -> tuple[Any, ...]:
     """The lab log's results; messages name the file as the request does."""
-    from regimen.loading import parse_lab_log, read_text
+    from regimen.loading import parse_lab_log
 
     assert req.lab_log is not None  # noqa: S101 - called only with a log
-    name = req.lab_log_name or str(req.lab_log)
+    name, text = _read_log(req.lab_log, req.lab_log_name, "lab log")
+    return parse_lab_log(text, name)
+
+
+def _read_log(path: Path, shown: str | None, kind: str) -> tuple[str, str]:
+    """How messages name a log (``shown``, default its path) and its text; a file that cannot
+    be read is an error naming it."""
+    from regimen.loading import read_text
+
+    name = shown or str(path)
     try:
-        text = read_text(req.lab_log, "lab log")
+        return name, read_text(path, kind)
     except RegimenError as exc:
         raise InputError(exc.what, where=name) from None
-    return parse_lab_log(text, name)
 
 
 def per_area_courses(regimen: Regimen) -> tuple[str, ...]:

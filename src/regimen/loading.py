@@ -516,8 +516,8 @@ def _dose_level(value: Any, at: _At) -> Any:
         raise
 
 
-def _quantity_list(kind: Kind | None) -> Check:
-    """A non-empty array of quantities of ``kind`` (None: dose levels, see :func:`_dose_level`)."""
+def _items(item: Check) -> Check:
+    """A non-empty array whose every item passes ``item``; a bad item is named by its index."""
 
     def check(value: Any, at: _At) -> tuple[Any, ...]:
         if not isinstance(value, list) or not value:
@@ -526,12 +526,19 @@ def _quantity_list(kind: Kind | None) -> Check:
         out = []
         for i, v in enumerate(value):
             try:
-                out.append(parse_quantity(v, kind) if kind else _dose_level(v, at))
+                out.append(item(v, at))
             except RegimenError as exc:
                 raise InputError(f"item {i}: {exc.what}") from None
         return tuple(out)
 
     return check
+
+
+def _quantity_list(kind: Kind | None) -> Check:
+    """A non-empty array of quantities of ``kind`` (None: dose levels, see :func:`_dose_level`)."""
+    if kind is None:
+        return _items(_dose_level)
+    return _items(lambda v, at: parse_quantity(v, kind))
 
 
 def _days(allow_zero: bool) -> Check:
@@ -744,18 +751,8 @@ def _basis_level(value: Any, at: _At) -> Any:
     return parse_quantity(value, AMOUNT)  # the drug amount's message, as before
 
 
-def _basis_levels(value: Any, at: _At) -> tuple[Any, ...]:
-    """A non-empty array of dose levels (:func:`_basis_level`)."""
-    if not isinstance(value, list) or not value:
-        got = "an empty array" if value == [] else _typename(value)
-        raise InputError(f'must be a non-empty array like ["12 mg", "10 mg"], got {got}')
-    out = []
-    for i, v in enumerate(value):
-        try:
-            out.append(_basis_level(v, at))
-        except RegimenError as exc:
-            raise InputError(f"item {i}: {exc.what}") from None
-    return tuple(out)
+#: A non-empty array of dose levels (:func:`_basis_level`).
+_basis_levels = _items(_basis_level)
 
 
 def _gfr_cap(value: Any, at: _At) -> Any:
