@@ -274,3 +274,19 @@ def test_a_bsa_drug_without_a_limit_is_summed_in_mg() -> None:
     assert format_quantity(books["gemcitabine"].total) == "6545.2 mg"
     assert format_quantity(books["docetaxel"].total) == "363.6 mg"
     assert books["gemcitabine"].unit == "mg" and books["gemcitabine"].limit is None
+
+
+def test_show_lists_limits_lab_rules_and_shared_cycles(run) -> None:
+    """``regimen show`` (for protocol authors) lists each lifetime limit with its source and
+    whether it is confirmed, each lab rule, and a start that shares another course's cycles."""
+    r = run("show", "doxorubicin")
+    assert r.exit_code == 0, r.stderr
+    assert f"  lifetime limit: 550 mg/m2 ({LABEL}; unconfirmed: " in r.stdout
+    assert "  lifetime limit: 400 mg/m2 with prior-cardiac-irradiation or " in r.stdout
+    r = run("show", "gemcitabine-docetaxel")
+    assert r.exit_code == 0, r.stderr
+    assert (
+        "  lab rule: day 8, results within 1 d: ANC at least 1.5 10^9/L: full dose; otherwise: "
+        "hold this day's dose (the cycle goes on) [label: docetaxel-label]"
+    ) in r.stdout
+    assert "  starts with gemcitabine and shares its cycles" in r.stdout

@@ -18,6 +18,8 @@ def _start(regimen: Regimen, course_id: str) -> str:
             text = f"starts the day after the last treatment day of {rule.after}"
     elif rule.with_course:
         text = f"starts with {rule.with_course}"
+        if rule.same_cycle:
+            text += f" and shares its cycles (a day 1 of {rule.with_course} that moves moves it)"
     else:
         text = "starts on the plan's start date (--start)"
     return text + (f" ({rule.note})" if rule.note else "")
@@ -66,6 +68,12 @@ def describe(regimen: Regimen) -> str:
                 out.append(f"  missed dose: {c.missed_dose}")
             for r in c.rules:
                 out.append(f"  rule: {r.describe()} [{r.source.kind.value}: {r.source.key}]")
+            for lab in c.lab_rules:
+                out.append(
+                    f"  lab rule: {lab.describe()} [{lab.source.kind.value}: {lab.source.key}]"
+                )
+            for limit in c.lifetime_limits:
+                out.append(f"  lifetime limit: {limit.basis()}")
         out.append(f"  {_start(regimen, c.id)}")
     if regimen.notes:
         out.append("")
