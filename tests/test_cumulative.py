@@ -290,3 +290,49 @@ def test_show_lists_limits_lab_rules_and_shared_cycles(run) -> None:
         "hold this day's dose (the cycle goes on) [label: docetaxel-label]"
     ) in r.stdout
     assert "  starts with gemcitabine and shares its cycles" in r.stdout
+
+
+FLAT_WITH_MG_LIMIT = FLAT_WITH_PER_M2_LIMIT.replace('dose = "550 mg/m2"', 'dose = "250 mg"')
+
+
+def test_a_crossing_without_prior_exposure_says_no_prior() -> None:
+    # 100 mg day 1 of 3 cycles against 250 mg: 100, 200, 300 -> cycle 3 (2022-01-03 + 42 d =
+    # 2022-02-14) crosses; no prior was given, so the warning names none.
+    from regimen.loading import parse_regimen
+
+    reg = parse_regimen(FLAT_WITH_MG_LIMIT, "t.toml", "t")
+    book = app.build(app.Request(reg, START)).plan.cumulative[0]
+    assert book.unit == "mg" and format_quantity(book.total) == "300 mg"
+    assert book.warnings() == [
+        "needs clinician review: doxorubicin lifetime limit 250 mg (source: s [label]): cycle 3 "
+        "day 1 on 2022-02-14 would bring the cumulative dose to 300 mg, above the limit"
+    ]
+
+
+def test_every_reason_a_limit_cannot_be_checked_is_given() -> None:
+    # A flat course against a per-m2 limit, and a prior that is unknown: both reasons, joined.
+    from regimen.loading import parse_regimen
+
+    reg = parse_regimen(FLAT_WITH_PER_M2_LIMIT, "t.toml", "t")
+    plan = app.build(app.Request(reg, START)).plan
+    book = ledger(plan, "x", Measurements(prior={"doxorubicin": None}, origin="p.toml"))
+    assert book.warnings() == [
+        "needs clinician review: doxorubicin lifetime limit 550 mg/m2 (source: s [label]) cannot "
+        "be checked: x is dosed in mg: its doses cannot be counted in mg/m2 without the BSA on "
+        "each day; the prior doxorubicin exposure is unknown (p.toml)"
+    ]
+
+
+def test_a_lab_reduced_day_counts_its_percentage_of_the_level() -> None:
+    # A day given at 50% of 136.4 mg (75 mg/m2) counts 37.5 mg/m2, not 75 (nor 150).
+    import attrs
+
+    from regimen.cumulative import _administered
+
+    plan = _plan("doxorubicin", 1)
+    course = plan.regimen.course("doxorubicin")
+    e = next(e for e in plan.events if e.kind == "dose")
+    half = attrs.evolve(e, dose=quantity(68.2, "mg"), level_dose=e.dose, lab_percent=50)
+    assert format_quantity(_administered(course, half, "mg/m2")) == "37.5 mg/m2"
+    assert format_quantity(_administered(course, e, "mg/m2")) == "75 mg/m2"
+    assert format_quantity(_administered(course, half, "mg")) == "68.2 mg"

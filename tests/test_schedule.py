@@ -1265,10 +1265,10 @@ GT_RECOVERED = "2022-01-26,anc,1.8 10^9/L\n2022-01-26,platelets,200 10^9/L\n"
 
 
 def _gt_plan(labs: str, same_cycle: bool = True, cycles: int = 2) -> Plan:
-    from regimen.dosing import resolve
-    from regimen.loading import parse_lab_log, parse_regimen
     from importlib.resources import files
 
+    from regimen.dosing import resolve
+    from regimen.loading import parse_lab_log, parse_regimen
     from regimen.measurements import Measurements
 
     # The bundled file as the loader finds it (mutmut runs the tests from another folder).

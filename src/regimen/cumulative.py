@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
@@ -107,10 +108,10 @@ class Ledger:
             return out
         if self.first_crossing is not None:
             c = self.first_crossing
-            where = f"cycle {c.cycle} day {c.day}" if c.cycle is not None else "the dose"
             out.append(
                 f"needs clinician review: {self.drug} lifetime limit "
-                f"{self.limit.basis()}: {where} on {c.date.isoformat()} would bring the "
+                f"{self.limit.basis()}: cycle {c.cycle} day {c.day} on {c.date.isoformat()} "
+                "would bring the "
                 f"cumulative dose to {format_quantity(c.total)}"
                 + (f" (prior {format_quantity(self.prior)})" if self.prior is not None else "")
                 + ", above the limit"
@@ -157,17 +158,21 @@ def applicable_limit(
 
 def crossing_index(doses: Sequence[Quantity], prior: Quantity, limit: Quantity) -> int | None:
     """The index of the first dose after which ``prior`` + the doses so far exceed ``limit``
-    (reaching it exactly does not cross); None when none does. Summed in decimal steps of
-    1e-9 to keep 75 x 6 exactly 450."""
+    (reaching it exactly does not cross); None when none does. Summed in decimal, so 0.1 x 3
+    is exactly 0.3."""
     unit = unit_symbol(limit)
-    scale = 10**9
-    total = round(magnitude(prior, unit) * scale)
-    cap = round(magnitude(limit, unit) * scale)
+    total = _exact(prior, unit)
+    cap = _exact(limit, unit)
     for i, dose in enumerate(doses):
-        total += round(magnitude(dose, unit) * scale)
+        total += _exact(dose, unit)
         if total > cap:
             return i
     return None
+
+
+def _exact(q: Quantity, unit: str) -> Decimal:
+    """``q`` in ``unit`` as the decimal its float prints as (0.1 is 0.1, not 0.1000...0055)."""
+    return Decimal(repr(magnitude(q, unit)))
 
 
 def _administered(course: DrugCourse, e: Event, unit: str) -> Quantity | None:
@@ -180,7 +185,7 @@ def _administered(course: DrugCourse, e: Event, unit: str) -> Quantity | None:
     basis = course.bsa_basis
     if basis is None:
         return None
-    level = getattr(e, "level_dose", None) or e.dose
+    level = e.level_dose or e.dose
     per = basis.per_level(course, level)
     fraction = magnitude(e.dose, "mg") / magnitude(level, "mg")
     return quantity(magnitude(per, "mg/m2") * fraction, "mg/m2")
