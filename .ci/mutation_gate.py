@@ -12,7 +12,7 @@ import collections
 import subprocess
 import sys
 
-GATES = {"radiobiology": 95.0, "modification": 95.0, "schedule": 95.0}
+GATES = {"radiobiology": 95.0, "modification": 95.0, "schedule": 95.0, "cumulative": 95.0}
 DETECTED = {"killed", "timeout"}
 
 

@@ -634,3 +634,61 @@ def test_cli_lab_log_needs_start(run) -> None:
     r = run("dose", "gemcitabine-docetaxel", "--lab-log", str(DATA / "day1-only.csv"))
     assert r.exit_code == 2
     assert r.stderr.strip() == "error: --lab-log: needs --start"
+
+
+# ---------------------------------------------------------------------------------------------
+# every field of the engine's lab decisions and events (surviving mutants of schedule.py)
+
+
+def test_lab_decisions_carry_the_dose_and_the_cycle() -> None:
+    delayed = plan_with(OK_DAY1 + counts(d(1, 10), "1.6", "120") + counts(d(1, 24), "1.1"))
+    delay, waiting = delayed.decisions[-2:]
+    assert delay.kind is DecisionKind.LAB_DELAY and magnitude(delay.dose_before, "mg") == 1000
+    assert delay.reason.startswith("cycle 2 day 1 delayed: ANC 1.1 10^9/L on 2022-01-24")
+    assert waiting.kind is DecisionKind.LAB_WAITING
+    assert magnitude(waiting.dose_before, "mg") == 1000 and waiting.dose_after is None
+    assert delayed.outcomes["drug"].open_hold == "waiting for counts"
+    stopped = plan_with(OK_DAY1 + counts(d(1, 10), "0.3", "120"))
+    stop = stopped.decisions[-1]
+    assert magnitude(stop.dose_before, "mg") == 1000
+    assert stop.reason.startswith("cycle 1 day 8: ")
+
+
+def test_lab_events_label_and_reason() -> None:
+    held = plan_with(OK_DAY1 + counts(d(1, 10), "0.7", "120"), cycles=1)
+    assert [(e.label, e.kind) for e in held.events] == [("C1D1", "dose"), ("C1D8 held", "held")]
+    full = plan_with(OK_DAY1 + counts(d(1, 10), "1.6", "120"), cycles=1)
+    # A full-dose day is not a changed dose: no lab reason on the event (the decision explains).
+    assert [e.lab_reason for e in full.events] == ["", ""]
+    assert [e.lab_percent for e in full.events] == [None, None]
+
+
+DAY1_PERCENT = DRUG.replace(
+    '''    { when = "anc >= 1.5 and platelets >= 100", action = "full" },
+    { when = "otherwise", action = "delay" },''',
+    '''    { when = "anc >= 1.5 and platelets >= 100", action = "full" },
+    { when = "anc >= 1.0 and platelets >= 100", action = "75%" },
+    { when = "otherwise", action = "delay" },''',
+)
+
+
+def test_a_waiting_day_1_needs_a_full_band_even_where_a_percentage_band_exists() -> None:
+    # Day-1 rule: full; 75%; else delay. On 01-24 ANC 0.8 delays day 1; on 01-26 ANC 1.2 would
+    # give 75% on a day 1 that is not waiting, but a waiting day 1 waits for a full band
+    # (docs/dose-modification.md), which 01-27's ANC 1.6 meets: day 1 is 01-27 at 1000 mg.
+    reg = parse_regimen(DAY1_PERCENT, "drug.toml", "labdrug")
+    assert "75%" in DAY1_PERCENT
+    results = (
+        OK_DAY1
+        + counts(d(1, 10), "1.6", "120")
+        + counts(d(1, 24), "0.8")
+        + counts(d(1, 26), "1.2", "150")
+        + counts(d(1, 27), "1.6", "150")
+    )
+    plan = build_plan(reg, START, cycles=2, lab_results=results)
+    assert [(c.number, c.day1) for c in plan.cycles] == [(1, d(1, 3)), (2, d(1, 27))]
+    assert doses(plan)[2] == (d(1, 27), "dose", 1000)
+    # Not waiting, the same 1.2 on day 1 gives 75%.
+    plan = build_plan(reg, START, cycles=2, lab_results=OK_DAY1 + counts(d(1, 10), "1.6", "120")
+                      + counts(d(1, 24), "1.2", "150"))  # fmt: skip
+    assert doses(plan)[2] == (d(1, 24), "dose", 750)

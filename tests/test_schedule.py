@@ -1320,6 +1320,7 @@ def test_shared_cycle_waits_when_the_other_course_waits() -> None:
     assert _doses(plan, "docetaxel") == [(dt.date(2022, 1, 10), 1, 8)]
     waits = [d for d in plan.decisions if d.course == "docetaxel" and d.action == "waiting"]
     assert [(w.date, w.dose_after) for w in waits] == [(dt.date(2022, 1, 24), None)]
+    assert magnitude(waits[0].dose_before, "mg") == 181.8
     assert waits[0].reason == (
         "cycle 2 day 1 (planned 2022-01-24) waits with cycle 2 of gemcitabine (the two share "
         "their cycles); no later cycles are laid out until it starts"

@@ -446,7 +446,6 @@ class LabDesk:
     ``results`` holds each test's results in date order.
     """
 
-    course: str
     rules: tuple[LabRule, ...]
     results: Mapping[str, tuple[LabResult, ...]]
 

@@ -519,7 +519,7 @@ def build_plan(
                 else course.level_index(course.start_dose)
             )
             rows = [a for a in adverse_events if a.course in (None, course.id)]
-            desk = None if labs is None else LabDesk(course.id, course.lab_rules, labs)
+            desk = None if labs is None else LabDesk(course.lab_rules, labs)
             pacer = rule.with_course if rule.same_cycle else None
             paced = tuple(
                 c.day1 for c in sorted(all_cycles, key=lambda c: c.number) if c.course == pacer
