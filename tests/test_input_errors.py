@@ -60,10 +60,12 @@ def test_corpus_is_large_enough_and_well_formed() -> None:
 
 
 def test_every_corpus_file_is_used() -> None:
-    used = {a for c in CASES for a in c["args"]}
+    # Every file of every folder of the corpus (an argument may carry it after "=").
+    used = {part for c in CASES for a in c["args"] for part in (a, a.partition("=")[2])}
     files = {
         str(p.relative_to(CORPUS))
-        for folder in ("regimens", "ae_logs", "patients")
-        for p in (CORPUS / folder).iterdir()
+        for p in CORPUS.rglob("*")
+        if p.is_file() and p.parent != CORPUS
     }
+    assert files, "no corpus files found"
     assert files - used == set(), "corpus files no case refers to"

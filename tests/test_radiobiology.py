@@ -1020,3 +1020,145 @@ def test_bed_names_the_dose_per_fraction_it_refuses(dose: int) -> None:
     with pytest.raises(InputError) as caught:
         rb.bed([_Fractions(1, quantity(dose, "Gy"))], quantity(10, "Gy"))
     assert caught.value.where == "dose per fraction"
+
+
+# =============================================================================================
+# Incomplete repair: Thames's H_m and the BED that includes it (regimen.radiobiology.thames_h,
+# bed_incomplete_repair)
+#
+# [Thames1985]  Thames HD. An 'incomplete-repair' model for survival after fractionated and
+#               continuous irradiations. Int J Radiat Biol 1985;47(3):319-339. For m fractions a
+#               day dt apart and repair half-time T1/2: theta = exp(-ln2 dt / T1/2),
+#               H_m = (2/m) (theta/(1-theta)) (m - (1-theta^m)/(1-theta)), and
+#               BED = n d (1 + d (1 + H_m)/(a/b)) (as restated in issue 13 and in [Joiner]).
+#               H_2 = theta and H_3 = (4 theta + 2 theta^2)/3 follow from it by algebra; every
+#               value below is that formula worked by hand (exact powers of two where dt is a
+#               whole number of half-times). Issue 13's acceptance value: m = 2, 6 h, 1.5 h:
+#               H = theta = 2^-4 = 0.0625.
+
+
+def hours(value: float) -> Any:
+    return quantity(value, "h")
+
+
+@pytest.mark.parametrize(
+    ("m", "dt", "half", "expected"),
+    [
+        (2, 6, 1.5, 0.0625),  # [Thames1985], issue 13 acceptance: theta = 2^-4
+        (2, 8, 2, 0.0625),  # [Thames1985]: 4 half-times again, theta = 2^-4
+        (2, 6, 3, 0.25),  # [Thames1985]: H_2 = theta = 2^-2
+        (2, 6, 6, 0.5),  # [Thames1985]: H_2 = theta = 2^-1
+        (3, 6, 3, 0.375),  # [Thames1985]: H_3 = (4 x 0.25 + 2 x 0.0625) / 3
+        (3, 6, 1.5, 0.0859375),  # [Thames1985]: (4 x 0.0625 + 2 x 0.00390625) / 3
+        (3, 6, 6, 2.5 / 3),  # [Thames1985]: (4 x 0.5 + 2 x 0.25) / 3
+        (2, 6, 4, 2**-1.5),  # [Thames1985]: theta = 2^-1.5 = 0.353553...
+        (1, 6, 1.5, 0.0),  # [Thames1985]: one fraction a day, H_1 = 0
+    ],
+)
+def test_thames_h_published_formula(m, dt, half, expected):
+    assert rb.thames_h(m, hours(dt), hours(half)) == hand(expected)
+
+
+def test_thames_h_takes_days_as_well_as_hours():
+    # 0.25 d = 6 h: the same 0.0625 as the issue's acceptance case [Thames1985].
+    assert rb.thames_h(2, quantity(0.25, "d"), hours(1.5)) == hand(0.0625)
+
+
+@pytest.mark.parametrize("m", [0, -1, True, 2.0, "2"])
+def test_thames_h_refuses_a_fraction_count_that_is_not_a_whole_number_from_1(m):
+    with pytest.raises(InputError) as err:
+        rb.thames_h(m, hours(6), hours(1.5))
+    assert str(err.value) == f"fractions a day: must be a whole number of at least 1, got {m!r}"
+
+
+@pytest.mark.parametrize("bad", [0.0, -6.0, float("inf"), float("nan")])
+def test_thames_h_refuses_an_interval_that_is_not_positive_and_finite(bad):
+    with pytest.raises(InputError) as err:
+        rb.thames_h(2, hours(bad), hours(1.5))
+    assert str(err.value) == f"interval: must be greater than zero, got {bad:g} h"
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.5, float("inf"), float("nan")])
+def test_thames_h_refuses_a_half_time_that_is_not_positive_and_finite(bad):
+    with pytest.raises(InputError) as err:
+        rb.thames_h(2, hours(6), hours(bad))
+    assert str(err.value) == f"repair half-time: must be greater than zero, got {bad:g} h"
+
+
+def test_thames_h_refuses_a_dose_for_the_interval():
+    with pytest.raises(UnitError) as err:
+        rb.thames_h(2, gy(6), hours(1.5))
+    assert err.value.where == "interval"
+
+
+def test_bed_incomplete_repair_published_examples():
+    # [Thames1985] with [Fowler1989]: 35 x 2 Gy twice a day, a/b 3 Gy, H = 0.0625:
+    # BED = 70 x (1 + 2 x 1.0625 / 3) = 119.583333 Gy; EQD2 = BED / (1 + 2/3) = 71.75 Gy.
+    b = rb.bed_incomplete_repair(parse_expression("35x2Gy"), gy(3), 0.0625)
+    assert b.gy == hand(70 * (1 + 2 * 1.0625 / 3))
+    assert magnitude(rb.eqd(b), "Gy") == hand(71.75)
+    # 68 x 1.2 Gy (hyperfractionation), a/b 3 Gy, H = 0.0625: 81.6 x (1 + 1.2 x 1.0625 / 3)
+    # = 81.6 x 1.425 = 116.28 Gy [Thames1985].
+    b = rb.bed_incomplete_repair(parse_expression("68x1.2Gy"), gy(3), 0.0625)
+    assert b.gy == hand(116.28)
+    # Two phases are summed phase by phase: 10 x 4 Gy + 3 x 7 Gy at a/b 10 Gy, H = 0.25:
+    # 40 x (1 + 4 x 1.25/10) + 21 x (1 + 7 x 1.25/10) = 60 + 39.375 = 99.375 Gy.
+    b = rb.bed_incomplete_repair(parse_expression("10x400cGy + 3x700cGy"), gy(10), 0.25)
+    assert b.gy == hand(99.375)
+    assert b.alpha_beta_gy == 10 and b.model == "lq"
+
+
+@pytest.mark.parametrize("bad", [-0.01, float("nan"), float("inf")])
+def test_bed_incomplete_repair_refuses_a_bad_h(bad):
+    with pytest.raises(InputError) as err:
+        rb.bed_incomplete_repair(parse_expression("35x2Gy"), gy(3), bad)
+    assert str(err.value) == f"H_m: must be a finite number of at least 0, got {bad!r}"
+
+
+def test_bed_incomplete_repair_checks_alpha_beta_and_dose():
+    with pytest.raises(InputError) as err:
+        rb.bed_incomplete_repair(parse_expression("35x2Gy"), gy(0), 0.1)
+    assert err.value.where == "alpha/beta"
+    with pytest.raises(InputError) as err:
+        rb.bed_incomplete_repair([RawPhase(3, gy(-1))], gy(3), 0.1)
+    assert str(err.value) == "dose per fraction: must be greater than zero, got -1 Gy"
+
+
+half_times = st.floats(min_value=0.25, max_value=12, allow_nan=False)
+intervals = st.floats(min_value=0.5, max_value=24, allow_nan=False)
+per_day = st.integers(min_value=1, max_value=3)
+
+
+@SETTINGS
+@given(m=per_day, dt=intervals, half=half_times)
+def test_thames_h_lies_in_zero_to_m_minus_one(m, dt, half):
+    # H_m in [0, m - 1): [0, 1) for two fractions a day; H_1 = 0 [Thames1985].
+    h = rb.thames_h(m, hours(dt), hours(half))
+    if m == 1:
+        assert h == 0
+    else:
+        assert 0 <= h < m - 1
+
+
+@SETTINGS
+@given(m=st.integers(min_value=2, max_value=3), dt=intervals, half=half_times)
+def test_thames_h_falls_as_the_interval_grows_and_rises_with_the_half_time(m, dt, half):
+    h = rb.thames_h(m, hours(dt), hours(half))
+    assert rb.thames_h(m, hours(dt + 1), hours(half)) < h
+    assert rb.thames_h(m, hours(dt), hours(half + 0.5)) > h
+
+
+@SETTINGS
+@given(dt=intervals, half=half_times)
+def test_thames_h_2_equals_theta(dt, half):
+    theta = math.exp(-math.log(2) * dt / half)
+    assert rb.thames_h(2, hours(dt), hours(half)) == pytest.approx(theta, rel=1e-9, abs=1e-300)
+
+
+@SETTINGS
+@given(specs=phase_specs, ab=alpha_beta, h=st.floats(min_value=0.001, max_value=1.9))
+def test_incomplete_repair_only_adds_bed_and_zero_h_is_plain_lq(specs, ab, h):
+    phases = [Phase(fractions=n, dose_per_fraction=gy(d)) for n, d in specs]
+    plain = rb.bed(phases, gy(ab))
+    assert rb.bed_incomplete_repair(phases, gy(ab), 0.0).gy == pytest.approx(plain.gy, rel=1e-12)
+    assert rb.bed_incomplete_repair(phases, gy(ab), h).gy > plain.gy

@@ -70,6 +70,10 @@ FIELDS = (
     "bsa_cap",
     "ae_log",
     "lab_log",
+    "rt_log",
+    "allow_weekends",
+    "allow_holidays",
+    "time_convention",
     "cycles",
     "holidays",
     "treat_makeup_days",
@@ -449,6 +453,14 @@ class Request:
     #: it; None: no lab log (lab rules unapplied, with a warning).
     lab_log: Path | None = None
     lab_log_name: str | None = None
+    #: The radiotherapy treatment log (CSV ``date,status``; :mod:`regimen.rtlog`), how messages
+    #: name it, whether its rows may fall on weekend days and public holidays, and the
+    #: convention of the overall time T (``elapsed`` or ``inclusive``).
+    rt_log: Path | None = None
+    rt_log_name: str | None = None
+    allow_weekends: bool = False
+    allow_holidays: bool = False
+    time_convention: str = "elapsed"
     cycles: int | None = None
     holidays: str | None = None
     treat_makeup_days: bool = False
@@ -465,7 +477,8 @@ class Request:
 
 @dataclasses.dataclass(frozen=True)
 class Built:
-    """The plan and, when there is an AE log, the same plan without it (ics SEQUENCE)."""
+    """The plan and, when there is an AE log or an RT log, the same plan without them (ics
+    SEQUENCE, the planned overall time)."""
 
     plan: Plan
     baseline: Plan | None
@@ -492,6 +505,17 @@ def _load_ae_log(req: Request, earliest: dt.date) -> tuple[Any, ...]:
                 where=name,
             )
     return parse_ae_log(text, name, req.regimen, earliest)
+
+
+def _load_rt_log(req: Request) -> Any:
+    """The RT log of ``req`` (:func:`regimen.rtlog.load_rt_log`); messages name the file as the
+    request does."""
+    from regimen.rtlog import load_rt_log
+
+    assert req.rt_log is not None  # noqa: S101 - called only with a log
+    if not req.regimen.radiotherapy:
+        raise FieldError(f"{req.regimen.id} has no radiotherapy course", "rt_log")
+    return load_rt_log(req.rt_log, req.regimen, req.rt_log_name or str(req.rt_log))
 
 
 def _load_lab_log(req: Request) -> tuple[Any, ...]:
@@ -563,10 +587,19 @@ def build(req: Request, with_baseline: bool = True) -> Built:
         "holidays_country": req.holidays.upper() if req.holidays else None,
         "treat_makeup_days": req.treat_makeup_days,
     }
+    rt_log = _load_rt_log(req) if req.rt_log is not None else None
     with _lower_layer():
-        plan = build_plan(regimen, req.start, adverse_events=events, **options)
+        plan = build_plan(
+            regimen,
+            req.start,
+            adverse_events=events,
+            rt_log=rt_log,
+            allow_weekends=req.allow_weekends,
+            allow_holidays=req.allow_holidays,
+            **options,
+        )
         baseline = None
-        if events and with_baseline:
+        if (events or rt_log) and with_baseline:
             baseline = build_plan(regimen, req.start, **options)
     plan = with_warnings(plan, req.measurements)  # a stale weight accepted, a weight change
     plan = with_dosing_warnings(plan)
@@ -611,8 +644,10 @@ def render(req: Request, built: Built) -> str:
         options = {"opts": ics, "baseline": built.baseline}
     elif req.fmt == "html":
         options = {"lang": opts.lang, "large_print": opts.large_print}
-    elif req.fmt in ("text", "json") and opts.as_of is not None:
-        options = {"as_of": opts.as_of}
+    elif req.fmt in ("text", "json"):
+        options = {"as_of": opts.as_of} if opts.as_of is not None else {}
+        if built.plan.rt_log is not None:  # T planned against actual, under its convention
+            options |= {"baseline": built.baseline, "convention": req.time_convention}
     with _lower_layer():
         return render_plan(req.fmt, built.plan, **options)
 

@@ -105,6 +105,10 @@ CLI_NAMES = {
     "bsa_cap": "--bsa-cap",
     "ae_log": "--ae-log",
     "lab_log": "--lab-log",
+    "rt_log": "--rt-log",
+    "allow_weekends": "--allow-weekends",
+    "allow_holidays": "--allow-holidays",
+    "time_convention": "--time-convention",
     "cycles": "--cycles",
     "holidays": "--holidays",
     "treat_makeup_days": "--treat-makeup-days",
@@ -300,6 +304,22 @@ def _alpha_beta_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def _tissue_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--late-tissue",
+        metavar="NAME",
+        help="A late-tissue preset (regimen presets list): its alpha/beta as --alpha-beta and "
+        "its repair half-time; each option given overrides the preset's value.",
+    )(f)
+    return click.option(
+        "--tissue",
+        metavar="NAME",
+        help="A tumour preset (regimen presets list): its alpha/beta as --tumour-alpha-beta "
+        "and its Dprolif or K and T_k for the time correction; each option given overrides "
+        "the preset's value.",
+    )(f)
+
+
 def _as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--as-of",
@@ -336,6 +356,18 @@ def _as_of(value: str | None, plan: Any) -> Any:
 @click.option("--kickoff", type=DURATION_Q, help="Kick-off time T_k of repopulation (e.g. 28d).")
 @click.option("--k", "k", type=RATE_Q, help="K in BED units per day (e.g. 0.9Gy/d).")
 @click.option("--dprolif", type=RATE_Q, help="Dprolif in EQD2 units per day (e.g. 0.5Gy/d).")
+@_tissue_options
+@click.option(
+    "--fractions-per-day",
+    type=AsciiIntRange(1, 3),
+    default=1,
+    show_default=True,
+    help="Fractions given each day (2 or 3: Thames's incomplete-repair factor H_m).",
+)
+@click.option("--interval", type=DURATION_Q, help="Time between fractions of a day (e.g. 6h).")
+@click.option(
+    "--repair-half-time", type=DURATION_Q, help="Late tissue's repair half-time (e.g. 1.5h)."
+)
 @_format_option(("text", "json"))
 def bed(
     expr: str,
@@ -348,6 +380,11 @@ def bed(
     kickoff: Duration | None,
     k: DoseRate | None,
     dprolif: DoseRate | None,
+    tissue: str | None,
+    late_tissue: str | None,
+    fractions_per_day: int,
+    interval: Duration | None,
+    repair_half_time: Duration | None,
     fmt: str,
 ) -> None:
     """Physical dose, BED and EQD2 of a fractionation expression.
@@ -355,27 +392,77 @@ def bed(
     EXPR joins phases with '+', each 'N x DOSE' or 'TOTAL/N': "10x400cGy + 3x700cGy",
     "50.4 Gy/28".
     """
+    from regimen import presets
     from regimen.export import rt_report as rt_export
     from regimen.radiotherapy import parse_expression
-    from regimen.rt_report import bed_report
+    from regimen.rt_report import bed_report, incomplete_repair
 
     phases = parse_expression(expr)
-    time = _time_correction(overall_time, kickoff, k, dprolif)
+    if fractions_per_day == 1:
+        for given, name in ((interval, "--interval"), (repair_half_time, "--repair-half-time")):
+            if given is not None:
+                raise InputError("only applies with --fractions-per-day 2 or 3", where=name)
+    got = presets.resolve(
+        tissue, late_tissue, tumour_alpha_betas, alpha_betas, k, dprolif, kickoff, repair_half_time
+    )
+    repair = None
+    if fractions_per_day > 1:
+        half = got.repair_half_time
+        if half is None and got.late_tissue is not None:
+            raise InputError(
+                f"preset {got.late_tissue.name} has no repair half-time: give --repair-half-time",
+                where="--repair-half-time",
+            )
+        repair = incomplete_repair(fractions_per_day, interval, half, got.half_time_origin)
+    time = None
+    if overall_time is not None or kickoff is not None or k is not None or dprolif is not None:
+        time = _time_correction(overall_time, got.kickoff, got.k, got.dprolif, got)
     if model == "lq-l" and transition_dose is None:
         raise InputError("--model lq-l needs --transition-dose", where="--transition-dose")
     if model == "lq" and transition_dose is not None:
         raise InputError("only applies with --model lq-l", where="--transition-dose")
     report = bed_report(
         phases,
-        alpha_betas,
+        got.alpha_betas,
         reference_dose,
         "lq-l" if model == "lq-l" else "lq",
         transition_dose,
         time,
-        tumour_alpha_betas,
+        got.tumour_alpha_betas,
+        repair,
+        got.tumour_origins,
+        got.other_origins,
     )
     text = rt_export.bed_json(report) if fmt == "json" else rt_export.bed_text(report)
     click.echo(text, nl=False)
+
+
+@cli.group("presets")
+def presets_group() -> None:
+    """Tissue presets: alpha/beta, repopulation and repair parameters with their sources."""
+
+
+@presets_group.command("list")
+@_format_option(("text", "json"))
+def presets_list(fmt: str) -> None:
+    """Every preset: its kind and alpha/beta (regimen presets show NAME for the sources)."""
+    from regimen import presets
+    from regimen.export import presets as out
+
+    found = presets.bundled()
+    click.echo(out.list_json(found) if fmt == "json" else out.list_text(found), nl=False)
+
+
+@presets_group.command("show")
+@click.argument("name")
+@_format_option(("text", "json"))
+def presets_show(name: str, fmt: str) -> None:
+    """One preset: every value with its interval, source and whether it was confirmed."""
+    from regimen import presets
+    from regimen.export import presets as out
+
+    p = presets.get(name, "presets show")
+    click.echo(out.show_json(p) if fmt == "json" else out.show_text(p), nl=False)
 
 
 def _time_correction(
@@ -383,17 +470,28 @@ def _time_correction(
     kickoff: Duration | None,
     k: DoseRate | None,
     dprolif: DoseRate | None,
+    got: Any = None,
 ) -> TimeCorrection | None:
-    from regimen.rt_report import TimeCorrection
+    """T, T_k and K or Dprolif; ``got`` (:class:`regimen.presets.Resolved`) says which came
+    from a preset."""
+    from regimen.rt_report import GIVEN, TimeCorrection
 
     if overall_time is None and kickoff is None and k is None and dprolif is None:
         return None
-    if overall_time is None or kickoff is None:
+    no_rate = got is not None and k is None and dprolif is None
+    if overall_time is None or kickoff is None or no_rate:
+        tissue = getattr(got, "tissue", None)
+        hint = f" (preset {tissue.name} gives none)" if tissue is not None else ""
         raise InputError(
-            "the time correction needs --overall-time, --kickoff and one of --k or --dprolif",
+            "the time correction needs --overall-time, --kickoff and one of --k or --dprolif"
+            + hint,
             where="--overall-time",
         )
-    return TimeCorrection(overall_time, kickoff, k, dprolif)
+    if got is None:
+        return TimeCorrection(overall_time, kickoff, k, dprolif)
+    return TimeCorrection(
+        overall_time, kickoff, k, dprolif, got.rate_origin or GIVEN, got.kickoff_origin or GIVEN
+    )
 
 
 @cli.command()
@@ -660,12 +758,278 @@ def history(patient: str, fmt: str) -> None:
     click.echo(render(record, patient), nl=False)
 
 
+@cli.command()
+@click.argument("record", required=False)
+@click.option(
+    "--course",
+    "courses",
+    multiple=True,
+    metavar="DATE=EXPR",
+    help="A course without a record (repeatable): 2012-12-01=28x1.8Gy; named by its date.",
+)
+@click.option("--alpha-beta", type=DOSE_Q, help="The endpoint's alpha/beta (without a RECORD).")
+@click.option("--patient", "patient", metavar="FILE", help="Courses from a patient file's lines.")
+@click.option("--site", metavar="NAME", help="The radiotherapy site of --patient's lines.")
+@click.option(
+    "--recovery",
+    "recoveries",
+    multiple=True,
+    metavar='COURSE=FRACTION:"REASON"',
+    help="Recovery stated for a prior course (0 to 1 of its dose), with its reason.",
+)
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    metavar="NAME",
+    help="A constraint set (repeatable): nieder-2006, hytec-spine-sbrt.",
+)
+@click.option(
+    "--budget-fractions",
+    type=AsciiInt(),
+    help="The largest dose per fraction for N more fractions within the limits.",
+)
+@click.option("--limit", type=DOSE_Q, help="Cumulative EQD2 limit (with the stated recovery).")
+@_format_option(("text", "json"))
+def reirradiation(
+    record: str | None,
+    courses: tuple[str, ...],
+    alpha_beta: Dose | None,
+    patient: str | None,
+    site: str | None,
+    recoveries: tuple[str, ...],
+    checks: tuple[str, ...],
+    budget_fractions: int | None,
+    limit: Dose | None,
+    fmt: str,
+) -> None:
+    """Cumulative BED and EQD2 of dated radiotherapy courses to one structure, summed in one
+    alpha/beta, with no recovery unless stated; named limit checks and the dose budget.
+
+    RECORD is a re-irradiation record (TOML); or give --course DATE=EXPR... (and/or --patient
+    FILE --site NAME) with --alpha-beta.
+    """
+    from regimen import reirradiation as re_irr
+    from regimen.export import reirradiation as out
+    from regimen.loading import read_text
+
+    if record is not None:
+        for name, given in (
+            ("--course", courses),
+            ("--patient", patient is not None),
+            ("--site", site is not None),
+        ):
+            if given:
+                raise InputError(
+                    "a record lists its own courses; add them to the record", where=name
+                )
+        if alpha_beta is not None:
+            raise InputError(
+                "the record gives the endpoint's alpha_beta; give it there, not both",
+                where="--alpha-beta",
+            )
+        data = re_irr.parse_record(read_text(Path(record), "re-irradiation record"), record)
+    else:
+        found: list[re_irr.Course] = []
+        if patient is not None:
+            from regimen.patient import load_patient
+
+            if site is None:
+                raise InputError("needs --site NAME (the radiotherapy site)", where="--patient")
+            found += re_irr.courses_from_patient(load_patient(patient), site, patient)
+        elif site is not None:
+            raise InputError("only applies with --patient", where="--site")
+        found += [re_irr.course_option(text) for text in courses]
+        if not found:
+            raise InputError(
+                "give a RECORD, --course DATE=EXPR or --patient FILE --site NAME",
+                where="reirradiation",
+            )
+        if alpha_beta is None:
+            raise InputError("is required: the alpha/beta of the endpoint", where="--alpha-beta")
+        data = re_irr.Record(
+            structure=site or "",
+            alpha_beta=alpha_beta,
+            metric="prescription",
+            courses=re_irr.in_date_order(found, "--patient" if patient else "--course"),
+            origin="--patient" if patient else "--course",
+        )
+    report = re_irr.reirradiation_report(
+        data,
+        [re_irr.parse_recovery(text) for text in recoveries],
+        checks,
+        budget_fractions,
+        limit,
+    )
+    text = out.render_json(report) if fmt == "json" else out.render_text(report, record or "")
+    click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("regimen")
+@click.option("--start", metavar="DATE", help="Start date of the course (YYYY-MM-DD).")
+@click.option(
+    "--rt-log",
+    "rt_log",
+    metavar="PATH",
+    help="Radiotherapy treatment log (CSV: date,status[,dose][,session][,time][,reason]"
+    "[,course]); its last row is where compensation starts.",
+)
+@_tissue_options
+@click.option("--tumour-alpha-beta", type=DOSE_Q, help="Overrides the tumour preset's alpha/beta.")
+@click.option("--alpha-beta", type=DOSE_Q, help="Overrides the late-tissue preset's alpha/beta.")
+@click.option("--dprolif", type=RATE_Q, help="Dprolif in EQD2 units per day (e.g. 0.6Gy/d).")
+@click.option("--k", "k", type=RATE_Q, help="K in BED units per day (e.g. 0.72Gy/d).")
+@click.option("--kickoff", type=DURATION_Q, help="Kick-off time T_k of repopulation (e.g. 28d).")
+@click.option(
+    "--repair-half-time", type=DURATION_Q, help="Late tissue's repair half-time (e.g. 1.5h)."
+)
+@click.option(
+    "--allow-weekends", is_flag=True, help="Weekend treatment (and log rows on weekends)."
+)
+@click.option(
+    "--allow-holidays", is_flag=True, help="Holiday treatment (and log rows on holidays)."
+)
+@click.option(
+    "--max-bid-days",
+    type=AsciiIntRange(0, 200),
+    help="The most days with two fractions (twice-daily option).",
+)
+@click.option(
+    "--bid-interval",
+    type=DURATION_Q,
+    help="Time between the two fractions of a day (default 6h; under 6h refused).",
+)
+@click.option("--holidays", "holidays_country", metavar="CC", help="Public holidays (e.g. GB).")
+@click.option(
+    "--time-convention",
+    type=WordType(("elapsed", "inclusive")),
+    default="elapsed",
+    show_default=True,
+    help="Overall time T: elapsed (last - first fraction) or inclusive (both ends counted).",
+)
+@_format_option(("text", "json"))
+def gap(
+    regimen: str,
+    start: str | None,
+    rt_log: str | None,
+    tissue: str | None,
+    late_tissue: str | None,
+    tumour_alpha_beta: Dose | None,
+    alpha_beta: Dose | None,
+    dprolif: DoseRate | None,
+    k: DoseRate | None,
+    kickoff: Duration | None,
+    repair_half_time: Duration | None,
+    allow_weekends: bool,
+    allow_holidays: bool,
+    max_bid_days: int | None,
+    bid_interval: Duration | None,
+    holidays_country: str | None,
+    time_convention: str,
+    fmt: str,
+) -> None:
+    """Gap compensation: the options for fractions missed in an RT log, ranked as the RCR's
+    guidance on unscheduled interruptions ranks them, each on the real calendar with its
+    tumour BED_T and EQD2_T and late-tissue BED and EQD2 against the plan."""
+    from regimen import app, presets
+    from regimen import gap as gap_mod
+    from regimen.export import gap as out
+    from regimen.rtlog import Convention
+    from regimen.units import quantity
+
+    reg = app.load_regimen(regimen)
+    if start is None:
+        raise InputError("is required: the date the course started (YYYY-MM-DD)", where="--start")
+    if not rt_log:
+        raise InputError(
+            "is required: gap compensation works from the treatment log (CSV date,status)"
+            if rt_log is None
+            else "is empty; give the path of an RT log (CSV)",
+            where="--rt-log",
+        )
+    if k is not None and dprolif is not None:
+        raise InputError("give --dprolif or --k, not both (never converted)", where="--k")
+    got = presets.resolve(
+        tissue,
+        late_tissue,
+        (tumour_alpha_beta,) if tumour_alpha_beta is not None else (),
+        (alpha_beta,) if alpha_beta is not None else (),
+        k,
+        dprolif,
+        kickoff,
+        repair_half_time,
+    )
+    named = f" (preset {got.tissue.name} gives none)" if got.tissue is not None else ""
+    if not got.tumour_alpha_betas:
+        raise InputError(
+            "is required: a tumour preset, or --tumour-alpha-beta with --dprolif or --k and "
+            "--kickoff",
+            where="--tissue",
+        )
+    if got.k is None and got.dprolif is None:
+        raise InputError(
+            f"gap compensation needs the tumour's repopulation rate: give --dprolif or --k{named}",
+            where="--tissue",
+        )
+    if got.kickoff is None:
+        raise InputError(f"is required: the kick-off time T_k{named}", where="--kickoff")
+    if not got.alpha_betas:
+        raise InputError(
+            "is required: a late-tissue preset, or --alpha-beta (and --repair-half-time)",
+            where="--late-tissue",
+        )
+    rate = (
+        gap_mod.Rate("dprolif", got.dprolif, got.rate_origin)
+        if got.dprolif is not None
+        else gap_mod.Rate("k", got.k, got.rate_origin)
+    )
+    tissues = gap_mod.Tissues(
+        tumour_alpha_beta=got.tumour_alpha_betas[0],
+        rate=rate,
+        kickoff=got.kickoff,
+        late_alpha_beta=got.alpha_betas[0],
+        repair_half_time=got.repair_half_time,
+        tumour_origin=got.tumour_origins[0],
+        kickoff_origin=got.kickoff_origin,
+        late_origin=got.other_origins[0],
+        half_time_origin=got.half_time_origin,
+    )
+    convention: Convention = "inclusive" if time_convention == "inclusive" else "elapsed"
+    settings = gap_mod.Settings(
+        allow_weekends,
+        allow_holidays,
+        max_bid_days,
+        bid_interval if bid_interval is not None else quantity(6, "h"),
+        convention,
+    )
+    request = app.Request(
+        regimen=reg,
+        start=app.date_field(start, "start"),
+        fmt=fmt,
+        rt_log=Path(rt_log),
+        rt_log_name=rt_log,
+        allow_weekends=allow_weekends,
+        allow_holidays=allow_holidays,
+        time_convention=convention,
+        holidays=holidays_country,
+    )
+    built = app.build(request, with_baseline=True)
+    assert built.baseline is not None  # noqa: S101 - built with a log and asked for
+    report = gap_mod.gap_report(built.plan, built.baseline, tissues, settings)
+    click.echo(out.render_json(report) if fmt == "json" else out.render_text(report), nl=False)
+
+
 SCHEDULING = (
     "start",
     "course_starts",
     "start_doses",
     "ae_log",
     "lab_log",
+    "rt_log",
+    "allow_weekends",
+    "allow_holidays",
+    "time_convention",
     "cycles",
     "holidays_country",
     "treat_makeup_days",
@@ -713,6 +1077,33 @@ def _scheduling_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PATH",
             help="Lab log for the regimen's blood-count and organ-function rules (CSV: "
             "date,test,value, e.g. 2022-01-10,anc,1.2 10^9/L).",
+        ),
+        click.option(
+            "--rt-log",
+            "rt_log",
+            metavar="PATH",
+            help="Radiotherapy treatment log (CSV: date,status[,dose][,session][,time][,reason]"
+            "[,course]): delivered fractions as given, missed ones shown, the rest laid on the "
+            "next treatment days.",
+        ),
+        click.option(
+            "--allow-weekends",
+            is_flag=True,
+            help="Let --rt-log rows fall on a Saturday or Sunday.",
+        ),
+        click.option(
+            "--allow-holidays",
+            is_flag=True,
+            help="Let --rt-log rows fall on a public holiday (--holidays).",
+        ),
+        click.option(
+            "--time-convention",
+            "time_convention",
+            type=WordType(("elapsed", "inclusive")),
+            default="elapsed",
+            show_default=True,
+            help="Overall time T: elapsed (last - first fraction, RCR and Fowler) or inclusive "
+            "(both ends counted, 1 d more).",
         ),
         click.option(
             "--cycles", type=AsciiInt(), help="Number of cycles to lay out for every drug course."
@@ -827,6 +1218,7 @@ def _request(
             ("--start-dose", schedule["start_doses"]),
             ("--ae-log", schedule["ae_log"] is not None),
             ("--lab-log", schedule["lab_log"] is not None),
+            ("--rt-log", schedule["rt_log"] is not None),
             ("--cycles", schedule["cycles"] is not None),
             ("--holidays", schedule["holidays_country"] is not None),
             ("--height", schedule["height"] is not None),
@@ -852,6 +1244,12 @@ def _request(
     lab_log = schedule["lab_log"]
     if lab_log == "":
         raise InputError("is empty; give the path of a lab log (CSV)", where="--lab-log")
+    rt_log = schedule["rt_log"]
+    if rt_log == "":
+        raise InputError("is empty; give the path of an RT log (CSV)", where="--rt-log")
+    for flag in ("allow_weekends", "allow_holidays"):
+        if schedule[flag] and rt_log is None:
+            raise InputError("only applies with --rt-log", where=CLI_NAMES[flag])
     return app.Request(
         regimen=regimen,
         start=begin,
@@ -862,6 +1260,11 @@ def _request(
         ae_log_name=ae_log,
         lab_log=Path(lab_log) if lab_log is not None else None,
         lab_log_name=lab_log,
+        rt_log=Path(rt_log) if rt_log is not None else None,
+        rt_log_name=rt_log,
+        allow_weekends=schedule["allow_weekends"],
+        allow_holidays=schedule["allow_holidays"],
+        time_convention=schedule["time_convention"],
         cycles=schedule["cycles"],
         holidays=schedule["holidays_country"],
         treat_makeup_days=schedule["treat_makeup_days"],
@@ -1030,6 +1433,7 @@ def check_ics(path: str, expected: int | None) -> None:
 @click.option("--kickoff", type=DURATION_Q, help="T_k for the time-corrected BED (needs --start).")
 @click.option("--k", "k", type=RATE_Q, help="K in BED units per day.")
 @click.option("--dprolif", type=RATE_Q, help="Dprolif in EQD2 units per day.")
+@_tissue_options
 @_format_option(("text", "json"))
 def dose(
     regimen: str,
@@ -1040,6 +1444,8 @@ def dose(
     kickoff: Duration | None,
     k: DoseRate | None,
     dprolif: DoseRate | None,
+    tissue: str | None,
+    late_tissue: str | None,
     fmt: str,
 ) -> None:
     """Dose summary: radiotherapy dose, BED and EQD2; with --start, drug totals and dispensing.
@@ -1047,26 +1453,46 @@ def dose(
     With --start the overall treatment time comes from the dated calendar; add --kickoff and
     --k or --dprolif for the time-corrected BED.
     """
-    from regimen import app
+    from regimen import app, presets
     from regimen.dose_report import dose_report
     from regimen.export import dose as dose_export
+    from regimen.rtlog import overall_time
     from regimen.units import quantity
 
     reg = app.load_regimen(regimen)
     request = _request(reg, schedule)
-    plan = app.build(request, with_baseline=False).plan if request is not None else None
+    with_log = request is not None and request.rt_log is not None
+    built = app.build(request, with_baseline=with_log) if request is not None else None
+    plan = built.plan if built is not None else None
+    baseline = built.baseline if built is not None else None
+    convention = schedule["time_convention"]
+    got = presets.resolve(tissue, late_tissue, tumour_alpha_betas, alpha_betas, k, dprolif, kickoff)
     time = None
-    if kickoff is not None or k is not None or dprolif is not None:
+    from_preset = got.kickoff is not None and plan is not None and bool(reg.radiotherapy)
+    if kickoff is not None or k is not None or dprolif is not None or from_preset:
         if plan is None or not reg.radiotherapy:
             raise InputError(
                 "the time correction needs --start and a radiotherapy course", where="--kickoff"
             )
-        overall = plan.overall_time(reg.radiotherapy[0].id)
+        overall = overall_time(plan, baseline, reg.radiotherapy[0].id, convention)
         if overall is None:
             raise InputError("the radiotherapy course has no fraction", where="--kickoff")
-        time = _time_correction(quantity(overall, "d"), kickoff, k, dprolif)
+        time = _time_correction(
+            quantity(overall.planned, "d"), got.kickoff, got.k, got.dprolif, got
+        )
     report = dose_report(
-        reg, alpha_betas, plan, None, time, tumour_alpha_betas, _as_of(as_of, plan)
+        reg,
+        got.alpha_betas,
+        plan,
+        None,
+        time,
+        got.tumour_alpha_betas,
+        _as_of(as_of, plan),
+        baseline,
+        convention,
+        repair_half_time=got.repair_half_time,
+        tumour_origins=got.tumour_origins,
+        other_origins=got.other_origins,
     )
     text = dose_export.render_json(report) if fmt == "json" else dose_export.render_text(report)
     click.echo(text, nl=False)

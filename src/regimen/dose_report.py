@@ -12,10 +12,12 @@ import attrs
 #: alpha/beta values shown when the user gives none [Gy] (tumour/early 10 Gy, late 3 Gy).
 from regimen.drug_report import DrugSummary, drug_summary
 from regimen.regimen import Regimen
-from regimen.rt_report import BedReport, TimeCorrection, bed_report
+from regimen.rt_report import BedReport, Origin, TimeCorrection, bed_report
+from regimen.rtlog import Convention, OverallTime, Record, overall_time, record
 from regimen.schedule import Plan
 from regimen.units import (
     Dose,
+    Duration,
 )
 
 
@@ -30,6 +32,11 @@ class DoseReport:
     rt_last: dt.date | None
     drugs: tuple[DrugSummary, ...]
     plan: Plan | None
+    #: T planned (without the RT log) and actual (with it), under its convention; with a log,
+    #: ``overall_time``, ``rt_first`` and ``rt_last`` are the plan's (planned) and ``record``
+    #: holds the dose planned against actual.
+    time: OverallTime | None = None
+    record: Record | None = None
 
 
 def dose_report(
@@ -40,24 +47,46 @@ def dose_report(
     time: TimeCorrection | None = None,
     tumour_alpha_betas: Sequence[Dose] = (),
     as_of: dt.date | None = None,
+    baseline: Plan | None = None,
+    convention: Convention = "elapsed",
+    repair_half_time: Duration | None = None,
+    tumour_origins: Sequence[Origin] = (),
+    other_origins: Sequence[Origin] = (),
 ) -> DoseReport:
     """The dose summary of a regimen; drug figures and the overall time need a plan.
 
-    Drug figures are as of ``as_of`` (default: the plan's last date)."""
+    Drug figures are as of ``as_of`` (default: the plan's last date). With an RT log (the
+    plan's), ``baseline`` is the plan without it: the radiotherapy figures are the plan's and
+    :func:`regimen.rtlog.record` sets planned against actual (``repair_half_time`` for days
+    with two or more fractions)."""
     rt = regimen.radiotherapy
     report = None
     overall = None
     first = last = None
+    t = rec = None
     if rt:
         course = rt[0]
         if plan is not None:
-            overall = plan.overall_time(course.id)
-            dates = [e.date for e in plan.course_events(course.id)]
-            first, last = (min(dates), max(dates)) if dates else (None, None)
+            t = overall_time(plan, baseline, course.id, convention)
+            if t is not None:
+                overall, first, last = t.planned, t.planned_first, t.planned_last
         report = bed_report(
-            course.phases, alpha_betas, reference_dose, "lq", None, time, tumour_alpha_betas
+            course.phases,
+            alpha_betas,
+            reference_dose,
+            "lq",
+            None,
+            time,
+            tumour_alpha_betas,
+            tumour_origins=tumour_origins,
+            other_origins=other_origins,
         )
+        if plan is not None and plan.rt_log is not None:
+            given = [(r.alpha_beta, r.tissue) for r in report.results]
+            rec = record(
+                plan, baseline or plan, course.id, given, convention, time, repair_half_time
+            )
     drugs = (
         tuple(drug_summary(plan, c.id, as_of) for c in regimen.drugs) if plan is not None else ()
     )
-    return DoseReport(regimen, report, overall, first, last, drugs, plan)
+    return DoseReport(regimen, report, overall, first, last, drugs, plan, t, rec)

@@ -24,6 +24,8 @@ References
    dose-response with regard to hypofractionation. Med Phys. 2008;35(9):4161-4172.
 .. [Dale1985] Dale RG. The application of the linear-quadratic dose-effect equation to
    fractionated and protracted radiotherapy. Br J Radiol. 1985;58(690):515-528.
+.. [Thames1985] Thames HD. An 'incomplete-repair' model for survival after fractionated and
+   continuous irradiations. Int J Radiat Biol Relat Stud Phys Chem Med. 1985;47(3):319-339.
 """
 
 from __future__ import annotations
@@ -382,6 +384,54 @@ def time_corrected_bed(
             where="overall time",
         )
     return attrs.evolve(b, value=quantity(b.gy - lost, "Gy"))
+
+
+def thames_h(m: int, interval: Duration, half_time: Duration) -> float:
+    r"""Thames's incomplete-repair factor :math:`H_m` for ``m`` equal fractions a day.
+
+    .. math:: \theta = e^{-\ln 2\,\Delta t / T_{1/2}}, \qquad
+              H_m = \frac{2}{m}\,\frac{\theta}{1 - \theta}
+              \left(m - \frac{1 - \theta^m}{1 - \theta}\right)
+
+    ([Thames1985]_; [Joiner2018]_ ch. 10): ``m`` fractions ``interval`` apart each day, repair
+    mono-exponential with half-time ``half_time`` and complete between days. ``H_1 = 0``,
+    ``H_2 = theta``, ``H_3 = (4 theta + 2 theta^2) / 3``; always ``0 <= H_m < m - 1``. The
+    BED of such a course is :func:`bed` with :math:`d (1 + H_m)` in place of :math:`d` inside
+    the bracket (:func:`bed_incomplete_repair`).
+
+    >>> from regimen.units import quantity
+    >>> thames_h(2, quantity(6, "h"), quantity(1.5, "h"))
+    0.0625
+    """
+    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+        raise InputError(
+            f"must be a whole number of at least 1, got {m!r}", where="fractions a day"
+        )
+    dt = magnitude(require(interval, DURATION, "interval"), "h")
+    half = magnitude(require(half_time, DURATION, "repair half-time"), "h")
+    for value, what in ((dt, "interval"), (half, "repair half-time")):
+        if not (value > 0 and math.isfinite(value)):
+            raise InputError(f"must be greater than zero, got {value:g} h", where=what)
+    theta = math.pow(2.0, -dt / half)
+    return (2 / m) * (theta / (1 - theta)) * (m - (1 - theta**m) / (1 - theta))
+
+
+def bed_incomplete_repair(phases: Sequence[Fractionation], alpha_beta: Dose, h: float) -> Bed:
+    r"""LQ BED of a course given with incomplete repair between fractions [Gy].
+
+    .. math:: \mathrm{BED} = \sum_i n_i d_i \left(1 + \frac{d_i (1 + H_m)}{\alpha/\beta}\right)
+
+    ([Thames1985]_; [Joiner2018]_ ch. 10), ``h`` from :func:`thames_h`; ``h = 0`` is :func:`bed`.
+    LQ only: the LQ-L model has no incomplete-repair term here.
+    """
+    if not (h >= 0 and math.isfinite(h)):
+        raise InputError(f"must be a finite number of at least 0, got {h!r}", where="H_m")
+    ab = _alpha_beta(alpha_beta)
+    per_phase = []
+    for p in phases:
+        d = _gy(p.dose_per_fraction, "dose per fraction")
+        per_phase.append(p.fractions * d * (1 + d * (1 + h) / ab))
+    return Bed(value=quantity(math.fsum(per_phase), "Gy"), alpha_beta=alpha_beta)
 
 
 F = TypeVar("F", bound=Fractionation)

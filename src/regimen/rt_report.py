@@ -7,6 +7,7 @@ so exporters only format.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import attrs
@@ -30,6 +31,79 @@ DEFAULT_ALPHA_BETAS = (10, 3)
 
 
 @attrs.frozen
+class Origin:
+    """Where a parameter came from: given by the user, or a tissue preset (its name and the
+    citation of the value, ``Withers 1988 [primary]``, with ``, unconfirmed`` when it is)."""
+
+    preset: str | None = None
+    cite: str = ""
+    source: str = ""
+    origin: str = ""
+    confirmed: bool = True
+
+    def text(self) -> str:
+        """``given`` or ``preset hnscc: Withers 1988 [primary]``."""
+        return "given" if self.preset is None else f"preset {self.preset}: {self.cite}"
+
+
+GIVEN = Origin()
+
+#: Fractions closer than this are refused, and closer than the warning limit warned [h]
+#: (RCR: at least 6 h between fractions given the same day).
+MIN_INTERVAL_H = 6.0
+WARN_INTERVAL_H = 8.0
+
+
+@attrs.frozen
+class IncompleteRepair:
+    """m fractions a day ``interval`` apart, repair half-time T1/2, and Thames's H_m."""
+
+    fractions_per_day: int
+    interval: Duration
+    repair_half_time: Duration
+    half_time_origin: Origin
+    theta: float
+    h: float
+
+
+def incomplete_repair(
+    fractions_per_day: int,
+    interval: Duration | None,
+    repair_half_time: Duration | None,
+    half_time_origin: Origin = GIVEN,
+) -> IncompleteRepair:
+    """H_m for ``fractions_per_day`` fractions ``interval`` apart.
+
+    The interval is required and at least 6 h (refused below; :func:`bed_report` warns below
+    8 h); the repair half-time is required (from the user or a late-tissue preset, never a
+    default).
+    """
+    if interval is None:
+        raise InputError(
+            f"{fractions_per_day} fractions a day need the time between them (e.g. 6h)",
+            where="--interval",
+        )
+    if repair_half_time is None:
+        raise InputError(
+            f"{fractions_per_day} fractions a day need the late tissue's repair half-time: give "
+            "--repair-half-time (e.g. 1.5h) or --late-tissue NAME with one",
+            where="--repair-half-time",
+        )
+    hours = magnitude(interval, "h")
+    if hours < MIN_INTERVAL_H:
+        raise InputError(
+            f"{format_quantity(interval)} between fractions is too short: at least "
+            f"{MIN_INTERVAL_H:g} h is needed for repair",
+            where="--interval",
+        )
+    h = rb.thames_h(fractions_per_day, interval, repair_half_time)
+    theta = math.pow(2.0, -hours / magnitude(repair_half_time, "h"))
+    return IncompleteRepair(
+        fractions_per_day, interval, repair_half_time, half_time_origin, theta, h
+    )
+
+
+@attrs.frozen
 class TimeCorrection:
     """Overall-time correction inputs: T, T_k and K (already in BED units per day)."""
 
@@ -37,6 +111,8 @@ class TimeCorrection:
     kickoff_time: Duration
     k: DoseRate | None = None
     dprolif: DoseRate | None = None
+    rate_origin: Origin = GIVEN
+    kickoff_origin: Origin = GIVEN
 
     def __attrs_post_init__(self) -> None:
         if (self.k is None) == (self.dprolif is None):
@@ -83,6 +159,12 @@ class BedResult:
     tissue: str = "other"
     corrected_eqd2: Dose | None = None  # BED_T / (1 + 2 Gy / (alpha/beta))
     corrected_eqd: Dose | None = None  # BED_T / (1 + x / (alpha/beta)) at the reference dose
+    origin: Origin = GIVEN  # where the alpha/beta came from
+    #: Whether ``bed`` includes Thames's H_m (other tissue with fractions closer than a day).
+    repair_applied: bool = False
+    #: A tumour's BED and EQD2 with H_m, shown beside its primary BED (which has none).
+    with_repair: rb.Bed | None = None
+    with_repair_eqd2: Dose | None = None
 
 
 @attrs.frozen
@@ -97,6 +179,7 @@ class BedReport:
     reference_dose: Dose | None
     time: TimeCorrection | None
     warnings: tuple[str, ...]
+    repair: IncompleteRepair | None = None
 
 
 def bed_report(
@@ -107,33 +190,64 @@ def bed_report(
     transition_dose: Dose | None = None,
     time: TimeCorrection | None = None,
     tumour_alpha_betas: Sequence[Dose] = (),
+    repair: IncompleteRepair | None = None,
+    tumour_origins: Sequence[Origin] = (),
+    other_origins: Sequence[Origin] = (),
 ) -> BedReport:
     """Compute the BED/EQD report of a course for each alpha/beta (never summed across them).
 
     The overall-time correction ``time`` applies only to ``tumour_alpha_betas``; it is an
-    error to ask for it with none.
+    error to ask for it with none. With ``repair`` (fractions closer than a day), the BED of
+    other tissue includes Thames's H_m (the larger, safe figure for late effects); a tumour's
+    BED does not (its repair half-time is not the late tissue's), and its BED with H_m is
+    shown beside it. ``*_origins`` say where each alpha/beta came from (default: given).
     """
+    if repair is not None and model != "lq":
+        raise InputError(
+            "incomplete repair is computed with the LQ model only", where="--fractions-per-day"
+        )
     if time is not None and not tumour_alpha_betas:
         raise InputError(
             "the repopulation correction applies only to a tumour: give its alpha/beta with "
             "--tumour-alpha-beta",
             where="--k" if time.k is not None else "--dprolif",
         )
+
+    def origins(given: Sequence[Origin], n: int) -> list[Origin]:
+        return [given[i] if i < len(given) else GIVEN for i in range(n)]
+
     given = [(ab, "tumour") for ab in tumour_alpha_betas] + [(ab, "other") for ab in alpha_betas]
+    where = origins(tumour_origins, len(tumour_alpha_betas)) + origins(
+        other_origins, len(alpha_betas)
+    )
     if not given:
         given = [(quantity(v, "Gy"), "other") for v in DEFAULT_ALPHA_BETAS]
+        where = [GIVEN] * len(given)
     results = []
-    for ab, tissue in given:
+    for (ab, tissue), origin in zip(given, where, strict=True):
+        applied = repair is not None and tissue == "other"
         terms = []
         for p in phases:
-            per = rb.bed_per_fraction(p.dose_per_fraction, ab, model, transition_dose)
+            if applied:
+                assert repair is not None  # noqa: S101 - applied implies repair
+                per = rb.bed_incomplete_repair([p], ab, repair.h).gy / p.fractions
+            else:
+                per = rb.bed_per_fraction(p.dose_per_fraction, ab, model, transition_dose)
             linear = (
                 model == "lq-l"
                 and transition_dose is not None
                 and magnitude(p.dose_per_fraction, "Gy") > magnitude(transition_dose, "Gy")
             )
             terms.append(PhaseTerm(p, quantity(p.fractions * per, "Gy"), linear))
-        b = rb.bed(phases, ab, model, transition_dose)
+        if applied:
+            assert repair is not None  # noqa: S101 - applied implies repair
+            b = rb.bed_incomplete_repair(phases, ab, repair.h)
+        else:
+            b = rb.bed(phases, ab, model, transition_dose)
+        with_repair = with_repair_eqd2 = None
+        if repair is not None and tissue == "tumour":
+            with_repair = rb.bed_incomplete_repair(phases, ab, repair.h)
+            with_repair_eqd2 = rb.eqd(with_repair)
         corrected = k = corrected_eqd2 = corrected_eqd = None
         if time is not None and tissue == "tumour":
             k = time.k_for(ab)
@@ -153,9 +267,19 @@ def bed_report(
                 tissue=tissue,
                 corrected_eqd2=corrected_eqd2,
                 corrected_eqd=corrected_eqd,
+                origin=origin,
+                repair_applied=applied,
+                with_repair=with_repair,
+                with_repair_eqd2=with_repair_eqd2,
             )
         )
     warnings = []
+    if repair is not None and magnitude(repair.interval, "h") < WARN_INTERVAL_H:
+        warnings.append(
+            f"{format_quantity(repair.interval)} between fractions is less than "
+            f"{WARN_INTERVAL_H:g} h: late-responding tissue may not have repaired as fully as "
+            "H_m assumes (intervals under 6 h are refused; 8 h or more is the safer choice)"
+        )
     if model == "lq":
         for p in rb.above_lq_threshold(phases):
             warnings.append(
@@ -172,6 +296,7 @@ def bed_report(
         reference_dose=reference_dose,
         time=time,
         warnings=tuple(warnings),
+        repair=repair,
     )
 
 

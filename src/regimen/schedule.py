@@ -46,11 +46,14 @@ from regimen.labrules import (
     waiting_decision,
 )
 from regimen.modification import AdverseEvent, Decision, DecisionKind, DoseState
-from regimen.radiotherapy import RadiotherapyCourse, TreatmentDays
+from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
 from regimen.regimen import Regimen
+from regimen.rtlog import RtLog, RtRow, refusal
 from regimen.units import Amount, Quantity, magnitude
 
 EventKind = Literal["fraction", "dose", "held"]
+#: A fraction's status: laid as planned, delivered (an RT-log row) or missed (an RT-log row).
+FractionStatus = Literal["planned", "delivered", "missed"]
 
 #: Cycles laid out for an open-ended course when no number is given: 6 cycles of 21 days is
 #: 18 weeks, two response assessments at the usual every-6-weeks interval.
@@ -81,6 +84,13 @@ class Event:
     level_dose: Quantity | None = None
     lab_percent: int | None = None
     lab_reason: str = ""
+    #: A fraction's status (None for drug events); a missed fraction's ``fraction`` is the one
+    #: that was due, ``dose`` None and ``reason`` the RT log's; ``session`` and ``clock`` (the
+    #: time of day) come from the RT log.
+    status: FractionStatus | None = None
+    session: int | None = None
+    clock: dt.time | None = None
+    reason: str = ""
 
 
 @attrs.frozen
@@ -164,6 +174,8 @@ class Plan:
     #: Each drug course's cumulative dose for the patient (set by the application, which
     #: knows the patient's prior exposure and flags; empty when not computed).
     cumulative: tuple[Ledger, ...] = ()
+    #: The RT log the fractions were laid with (None: laid as planned).
+    rt_log: RtLog | None = None
     _cache: dict[str, list[tuple[dt.date, int]]] = attrs.field(
         factory=dict, eq=False, repr=False, init=False
     )
@@ -317,8 +329,13 @@ class Plan:
         return cache[key]
 
     def overall_time(self, course_id: str) -> int | None:
-        """T [d] of a radiotherapy course: last fraction date - first fraction date."""
-        dates = [e.date for e in self.course_events(course_id) if e.kind == "fraction"]
+        """T [d] of a radiotherapy course: last fraction date - first fraction date (missed
+        fractions left out)."""
+        dates = [
+            e.date
+            for e in self.course_events(course_id)
+            if e.kind == "fraction" and e.status != "missed"
+        ]
         return (max(dates) - min(dates)).days if dates else None
 
     @property
@@ -427,6 +444,9 @@ def build_plan(
     treat_makeup_days: bool = False,
     adverse_events: Sequence[AdverseEvent] = (),
     lab_results: Sequence[LabResult] | None = None,
+    rt_log: RtLog | None = None,
+    allow_weekends: bool = False,
+    allow_holidays: bool = False,
 ) -> Plan:
     """Lay ``regimen`` on dates from ``start`` (see the module docstring).
 
@@ -442,6 +462,9 @@ def build_plan(
         The AE log, in date order.
     lab_results : sequence of LabResult, optional
         The lab log; None (no log) leaves lab rules unapplied, with one warning.
+    rt_log : RtLog, optional
+        The radiotherapy treatment log (:mod:`regimen.rtlog`); ``allow_weekends`` and
+        ``allow_holidays`` let its rows fall on weekend days and public holidays.
     """
     course_starts = dict(course_starts or {})
     start_doses = dict(start_doses or {})
@@ -473,6 +496,7 @@ def build_plan(
     outcomes: dict[str, DrugOutcome] = {}
     notes: list[str] = []
     warnings = _option_warnings(regimen, calendar, treat_makeup_days)
+    warnings += list(rt_log.warnings) if rt_log else []
     labs = None if lab_results is None else by_test(lab_results)
     if labs is None:
         unapplied = unapplied_warning([(c.id, c.lab_rules) for c in regimen.drugs])
@@ -497,8 +521,10 @@ def build_plan(
         else:
             begin = start
         if isinstance(course, RadiotherapyCourse):
-            evs, skips = _radiotherapy(course, begin, calendar)
+            log = _Log(rt_log, allow_weekends, allow_holidays) if rt_log else None
+            evs, skips = _radiotherapy(course, begin, calendar, log)
             skipped.extend(skips)
+            notes.extend(log.notes if log else [])
             rows = [
                 a
                 for a in adverse_events
@@ -562,6 +588,7 @@ def build_plan(
         warnings=tuple(warnings),
         holidays_country=holidays_country,
         treat_makeup_days=treat_makeup_days,
+        rt_log=rt_log,
     )
 
 
@@ -646,41 +673,140 @@ def _drift_warnings(regimen: Regimen, cycles: Sequence[Cycle]) -> list[str]:
     return out
 
 
+class _Log:
+    """An RT log being laid: its rows of one course at a time, the options that let a row fall
+    on a non-treatment day, and the notes laying it leaves."""
+
+    def __init__(self, log: RtLog, allow_weekends: bool, allow_holidays: bool) -> None:
+        self.log = log
+        self.allow = (allow_weekends, allow_holidays)
+        self.notes: list[str] = []
+
+    def rows(self, course_id: str) -> collections.deque[RtRow]:
+        return collections.deque(self.log.rows_for(course_id))
+
+    def check(self, row: RtRow, calendar: TreatmentDayCalendar, rule: TreatmentDays) -> None:
+        """Refuse ``row`` on a day the phase does not treat (unless allowed)."""
+        weekend_ok = rule is TreatmentDays.EVERY_DAY or calendar.treats(row.date, rule)
+        why = refusal(row.date, calendar.holiday(row.date), weekend_ok, *self.allow)
+        if why is not None:
+            raise self.log.error(row, why)
+
+
 def _radiotherapy(
-    course: RadiotherapyCourse, begin: dt.date, calendar: TreatmentDayCalendar
+    course: RadiotherapyCourse,
+    begin: dt.date,
+    calendar: TreatmentDayCalendar,
+    log: _Log | None = None,
 ) -> tuple[list[Event], list[Skipped]]:
+    """One fraction a treatment day from ``begin``; with an RT log, a day with rows gets those
+    rows instead (delivered: the next fraction with its dose; missed: the fraction due, shown
+    missed), on any day the log may use (:meth:`_Log.check`)."""
     events: list[Event] = []
     skipped: list[Skipped] = []
+    slots = [
+        (p_index, phase, k)
+        for p_index, phase in enumerate(course.phases, start=1)
+        for k in range(1, phase.fractions + 1)
+    ]
+    total = course.fractions
+    rows: collections.deque[RtRow] = log.rows(course.id) if log else collections.deque()
+    date = begin
+    while not calendar.treats(date, slots[0][1].treatment_days):
+        date = _day(date)
+    if rows and rows[0].date < date:
+        assert log is not None  # noqa: S101 - rows come from a log
+        raise log.log.error(
+            rows[0],
+            f"{rows[0].date.isoformat()} is before the first planned fraction of {course.id} "
+            f"({date.isoformat()})",
+        )
     date = begin
     number = 0
-    total = course.fractions
-    for p_index, phase in enumerate(course.phases, start=1):
-        for k in range(1, phase.fractions + 1):
-            while not calendar.treats(date, phase.treatment_days):
-                name = calendar.holiday(date)
-                if name and (phase.treatment_days is TreatmentDays.EVERY_DAY or date.weekday() < 5):
-                    skipped.append(Skipped(date, course.id, f"public holiday: {name}"))
-                date = _day(date)
-            number += 1
-            technique = phase.technique or f"Phase {p_index}"
-            label = f"Radiotherapy {number} of {total}"
-            if len(course.phases) > 1:
-                label += f" ({technique} {k} of {phase.fractions})"
-            events.append(
-                Event(
-                    date=date,
-                    course=course.id,
-                    kind="fraction",
-                    dose=phase.dose_per_fraction,
-                    label=label,
-                    fraction=number,
-                    fractions_total=total,
-                    phase=p_index,
-                    technique=technique,
+    unlogged = 0
+    while number < total or rows:
+        p_index, phase, k = slots[min(number, total - 1)]
+        if rows and rows[0].date == date:
+            assert log is not None  # noqa: S101 - rows come from a log
+            while rows and rows[0].date == date:
+                row = rows.popleft()
+                if number >= total:
+                    what = (
+                        "delivers more fractions than planned"
+                        if row.status == "delivered"
+                        else "has a missed row after the last fraction"
+                    )
+                    raise log.log.error(
+                        row,
+                        f"{course.id} plans {total} fractions, all given or planned before "
+                        f"this row: the log {what}",
+                    )
+                p_index, phase, k = slots[number]
+                log.check(row, calendar, phase.treatment_days)
+                if row.status == "missed":
+                    events.append(_fraction(course, date, number + 1, p_index, phase, k, row))
+                    continue
+                number += 1
+                planned = _fraction(course, date, number, p_index, phase, k)
+                events.append(
+                    attrs.evolve(
+                        planned,
+                        dose=row.dose or phase.dose_per_fraction,
+                        status="delivered",
+                        session=row.session,
+                        clock=row.time,
+                        reason=row.reason,
+                    )
                 )
-            )
-            date = _day(date)
+        elif number >= total:
+            date = rows[0].date  # only rows beyond the last fraction are left: refused above
+            continue
+        elif calendar.treats(date, phase.treatment_days):
+            number += 1
+            unlogged += bool(rows)
+            events.append(_fraction(course, date, number, p_index, phase, k))
+        else:
+            name = calendar.holiday(date)
+            if name and (phase.treatment_days is TreatmentDays.EVERY_DAY or date.weekday() < 5):
+                skipped.append(Skipped(date, course.id, f"public holiday: {name}"))
+        date = _day(date)
+    if unlogged and log is not None:
+        log.notes.append(
+            f"{course.id}: {unlogged} treatment days before the RT log's last row of the course "
+            "have no row: their fractions are shown as planned"
+        )
     return events, skipped
+
+
+def _fraction(
+    course: RadiotherapyCourse,
+    date: dt.date,
+    number: int,
+    p_index: int,
+    phase: Phase,
+    k: int,
+    missed: RtRow | None = None,
+) -> Event:
+    """Fraction ``number`` (the ``k``-th of phase ``p_index``) on ``date``, planned or missed."""
+    technique = phase.technique or f"Phase {p_index}"
+    label = f"Radiotherapy {number} of {course.fractions}"
+    if len(course.phases) > 1:
+        label += f" ({technique} {k} of {phase.fractions})"
+    return Event(
+        date=date,
+        course=course.id,
+        kind="fraction",
+        dose=None if missed else phase.dose_per_fraction,
+        label=label + (": missed" if missed else ""),
+        fraction=number,
+        fractions_total=course.fractions,
+        phase=p_index,
+        technique=technique,
+        status="missed" if missed else "planned",
+        session=missed.session if missed else None,
+        clock=missed.time if missed else None,
+        reason=missed.reason if missed else "",
+    )
 
 
 @attrs.frozen

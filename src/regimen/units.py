@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     #: literal kind (``parse_quantity(text, DOSE)``).
     Dose = NewType("Dose", Quantity)  # Gy, cGy (also BED, EQD2, alpha/beta)
     Amount = NewType("Amount", Quantity)  # mg, mcg, g
-    Duration = NewType("Duration", Quantity)  # d, wk
+    Duration = NewType("Duration", Quantity)  # d, wk, h
     DoseRate = NewType("DoseRate", Quantity)  # Gy/d, cGy/d
     Length = NewType("Length", Quantity)  # cm, m (a height)
     Mass = NewType("Mass", Quantity)  # kg (a body weight)
@@ -89,7 +89,7 @@ else:
 #: The units of each kind, as literal types for the overloads below.
 DoseUnit: TypeAlias = Literal["Gy", "cGy"]
 AmountUnit: TypeAlias = Literal["mg", "mcg", "g"]
-DurationUnit: TypeAlias = Literal["d", "wk"]
+DurationUnit: TypeAlias = Literal["d", "wk", "h"]
 DoseRateUnit: TypeAlias = Literal["Gy/d", "cGy/d"]
 LengthUnit: TypeAlias = Literal["cm", "m"]
 MassUnit: TypeAlias = Literal["kg"]
@@ -106,7 +106,7 @@ class Kind(enum.Enum):
 
     DOSE = ("absorbed dose", ("Gy", "cGy"))
     AMOUNT = ("drug amount", ("mg", "mcg", "g"))
-    DURATION = ("duration", ("d", "wk"))
+    DURATION = ("duration", ("d", "wk", "h"))
     DOSE_RATE = ("dose rate", ("Gy/d", "cGy/d"))
     LENGTH = ("length", ("cm", "m"))
     MASS = ("body weight", ("kg",))
@@ -155,6 +155,9 @@ _FACTORS: dict[str, Decimal] = {
     "g": Decimal(1000),
     "d": Decimal(1),
     "wk": Decimal(7),
+    # An hour is 1/24 d: not a finite decimal, so 28 significant digits (Decimal's default
+    # context); 6 h, 1.5 h and 8 h still convert to days and back to the same float.
+    "h": Decimal(1) / Decimal(24),
     "Gy/d": Decimal(1),
     "cGy/d": Decimal("0.01"),
     "cm": Decimal(1),
@@ -191,6 +194,10 @@ _REFUSED: dict[str, str] = {
     "day": "write days as 'd' (e.g. '21 d')",
     "weeks": "write weeks as 'wk' (e.g. '3 wk')",
     "w": "write weeks as 'wk' (e.g. '3 wk')",
+    "hr": "write hours as 'h' (e.g. '6 h')",
+    "hrs": "write hours as 'h' (e.g. '6 h')",
+    "hours": "write hours as 'h' (e.g. '6 h')",
+    "hour": "write hours as 'h' (e.g. '6 h')",
     "in": "write a height in cm (1 in = 2.54 cm)",
     "inch": "write a height in cm (1 in = 2.54 cm)",
     "inches": "write a height in cm (1 in = 2.54 cm)",

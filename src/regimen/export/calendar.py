@@ -12,6 +12,8 @@ from typing import Any
 from regimen.dosing import LevelDose
 from regimen.drugs import DEFAULT_DOSE_STEP_MG, DrugCourse
 from regimen.modification import Decision, DecisionKind
+from regimen.radiotherapy import RadiotherapyCourse
+from regimen.rtlog import Convention, overall_time, overall_time_data, overall_time_lines
 from regimen.schedule import DayKind, DayState, Event, Plan
 from regimen.units import Quantity, format_number, format_quantity, magnitude, quantity, to_json
 
@@ -33,7 +35,7 @@ def event_text(plan: Plan, e: Event) -> str:
     """One event as words: ``Radiotherapy 4 of 13 (IMRT 4 of 10): 400 cGy``."""
     course = plan.regimen.course(e.course)
     if e.kind == "fraction":
-        return f"{e.label}: {_fmt(e.dose)}"
+        return fraction_text(plan, e)
     if e.kind == "held":
         why = "lab rule" if e.lab_reason else "on hold"
         return f"cycle {e.cycle} day {e.day}: HELD, no dose ({why})"
@@ -42,6 +44,28 @@ def event_text(plan: Plan, e: Event) -> str:
     if e.level_dose is not None:
         dose += f" ({e.lab_percent}% of {_fmt(e.level_dose)} on lab results, this day only)"
     return f"cycle {e.cycle} day {e.day}: {dose} {how_given(course)}"
+
+
+def fraction_text(plan: Plan, e: Event) -> str:
+    """A fraction as words: ``Radiotherapy 4 of 13: 400 cGy``; from an RT log, ``fraction 14
+    of 35: MISSED (machine fault)`` or ``Radiotherapy 3 of 35: 1.8 Gy, delivered (planned
+    2 Gy; session 2 at 14:00)``."""
+    when = f"session {e.session}" if e.session and (e.session > 1 or e.clock) else ""
+    if e.clock is not None:
+        when += f" at {e.clock:%H:%M}"
+    if e.status == "missed":
+        why = "; ".join(x for x in (e.reason, when) if x)
+        missed = f"fraction {e.fraction} of {e.fractions_total}: MISSED"
+        return missed + (f" ({why})" if why else "")
+    text = f"{e.label}: {_fmt(e.dose)}"
+    if e.status != "delivered":
+        return text
+    course = plan.regimen.course(e.course)
+    assert isinstance(course, RadiotherapyCourse)  # noqa: S101 - fractions are radiotherapy's
+    planned = course.phases[(e.phase or 1) - 1].dose_per_fraction
+    notes = [] if e.dose == planned else [f"planned {format_quantity(planned)}"]
+    notes += [x for x in (when, e.reason) if x]
+    return f"{text}, delivered" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def how_given(course: DrugCourse) -> str:
@@ -248,11 +272,22 @@ def status_lines(plan: Plan, as_of: dt.date | None = None) -> list[str]:
     return ["", "Status:", *(f"  {line}" for line in out)] if out else []
 
 
-def render_text(plan: Plan, as_of: dt.date | None = None) -> str:
+def render_text(
+    plan: Plan,
+    as_of: dt.date | None = None,
+    baseline: Plan | None = None,
+    convention: Convention = "elapsed",
+) -> str:
     """Every date from the first to the last event, rest days included, with decisions, the
-    status of each drug course and the decisions that need review."""
+    status of each drug course and the decisions that need review; with an RT log, each
+    radiotherapy course's overall time T planned (``baseline``) against actual."""
     reg = plan.regimen
     out = [f"{reg.id}: {reg.name}", f"Start: {plan.start.isoformat()}"]
+    if plan.rt_log is not None:
+        out.append(f"RT log: {plan.rt_log.where}")
+        for rt in reg.radiotherapy:
+            t = overall_time(plan, baseline, rt.id, convention)
+            out += [f"{rt.id}: {line}" for line in overall_time_lines(t)] if t else []
     if plan.holidays_country:
         extra = " (treating on official make-up working days)" if plan.treat_makeup_days else ""
         out.append(f"Radiotherapy skips public holidays of {plan.holidays_country}{extra}")
@@ -315,6 +350,7 @@ CSV_COLUMNS = (
     "reason",
     "calculated_dose",
     "dose_basis",
+    "status",
 )
 
 
@@ -353,6 +389,7 @@ def render_csv(plan: Plan) -> str:
                 dose["unit"],
                 *blank_decision,
                 *_csv_basis(plan, e),
+                e.status or "",
             )
         )
     for d in sorted(plan.decisions, key=lambda d: d.date):
@@ -381,6 +418,7 @@ def render_csv(plan: Plan) -> str:
                 d.source.kind.value if d.source else "",
                 "yes" if d.review else "",
                 " ".join(d.reason.split()),
+                "",
                 "",
                 "",
             )
@@ -417,6 +455,13 @@ def event_data(e: Event) -> dict[str, Any]:
         item["fraction"] = e.fraction
         item["phase"] = e.phase
         item["technique"] = e.technique
+        item["status"] = e.status
+        if e.session is not None:
+            item["session"] = e.session
+        if e.clock is not None:
+            item["time"] = f"{e.clock:%H:%M}"
+        if e.reason:
+            item["reason"] = e.reason
     else:
         item["cycle"] = e.cycle
         item["day"] = e.day
@@ -613,9 +658,21 @@ def status_data(plan: Plan, as_of: dt.date | None = None) -> list[dict[str, Any]
     return out
 
 
-def plan_data(plan: Plan, as_of: dt.date | None = None) -> dict[str, Any]:
-    """The ``calendar`` JSON contract (docs/design.md) plus notes and skipped days."""
-    return {
+def plan_data(
+    plan: Plan,
+    as_of: dt.date | None = None,
+    baseline: Plan | None = None,
+    convention: Convention = "elapsed",
+) -> dict[str, Any]:
+    """The ``calendar`` JSON contract (docs/design.md) plus notes and skipped days; with an RT
+    log, ``overall_time`` (one object per radiotherapy course, planned against actual)."""
+    extra: dict[str, Any] = {}
+    if plan.rt_log is not None:
+        extra["overall_time"] = [
+            overall_time_data(overall_time(plan, baseline, c.id, convention))
+            for c in plan.regimen.radiotherapy
+        ]
+    return extra | {
         "regimen": plan.regimen.id,
         "start": plan.start.isoformat(),
         "events": [lab_basis(e, event_data(e) | basis_data(plan, e)) for e in plan.events],
@@ -631,8 +688,14 @@ def plan_data(plan: Plan, as_of: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def render_json(plan: Plan, as_of: dt.date | None = None) -> str:
+def render_json(
+    plan: Plan,
+    as_of: dt.date | None = None,
+    baseline: Plan | None = None,
+    convention: Convention = "elapsed",
+) -> str:
     """The plan as JSON text."""
     import json
 
-    return json.dumps(plan_data(plan, as_of), indent=2, ensure_ascii=False) + "\n"
+    data = plan_data(plan, as_of, baseline, convention)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -10,6 +10,7 @@ from regimen.dose_report import DoseReport
 from regimen.drug_report import DrugSummary
 from regimen.export import rt_report as rt_export
 from regimen.export.calendar import basis_lines, review_data, review_lines
+from regimen.rtlog import overall_time_data, overall_time_lines, record_data, record_lines
 from regimen.schedule import Plan, Status
 from regimen.units import format_number, format_quantity, to_json
 
@@ -154,6 +155,8 @@ def dose_data(report: DoseReport) -> dict[str, Any]:
     return {
         "regimen": report.regimen.id,
         "radiotherapy": rt,
+        "overall_time": overall_time_data(report.time),
+        "treatment_record": record_data(report.record),
         "drugs": [
             _drug_data(s) | {"cumulative": cumulative_data(_ledger(plan, s.course))}
             for s in report.drugs
@@ -210,12 +213,18 @@ def render_text(report: DoseReport) -> str:
             out.append("")
     if report.radiotherapy is not None:
         out.append(rt_export.bed_text(report.radiotherapy, title="Radiotherapy").rstrip("\n"))
-        if report.overall_time is not None and report.rt_first and report.rt_last:
+        if report.time is not None and (
+            report.record is not None or report.time.convention != "elapsed"
+        ):
+            out += overall_time_lines(report.time)
+        elif report.overall_time is not None and report.rt_first and report.rt_last:
             out.append(
                 f"Overall treatment time T = last - first fraction = {report.rt_last.isoformat()}"
                 f" - {report.rt_first.isoformat()} = {report.overall_time} d"
             )
         out.append("")
+        if report.record is not None:
+            out += [*record_lines(report.record), ""]
     if report.plan is None and report.regimen.drugs:
         out.append("Drug totals need a start date: add --start YYYY-MM-DD (and --cycles N).")
     for s in report.drugs:

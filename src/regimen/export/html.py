@@ -96,8 +96,16 @@ def _label(state: DayState, w: Words) -> str:
     return w("cycle_day", cycle=state.cycle, day=state.day) if state.cycle is not None else ""
 
 
+#: A missed fraction (RT log), in each language of :class:`Words`.
+MISSED = {"en": "missed", "zh": "未做"}
+
+
 def _fraction_item(e: Event, w: Words) -> str:
     label = w("fraction", n=e.fraction, total=e.fractions_total)
+    if e.status == "missed":
+        why = f" ({escape(e.reason)})" if e.reason else ""
+        missed = escape(MISSED.get(w.lang, MISSED["en"]))
+        return f'<div class="item held missed">&#10005; {escape(label)}: <b>{missed}</b>{why}</div>'
     return f'<div class="item fraction">&#9632; {escape(label)}<br>{_q(e.dose)}</div>'
 
 

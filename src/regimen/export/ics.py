@@ -23,7 +23,11 @@
   number of distinct AE-log rows (told apart by their line) dated on or before the later of its
   date in this plan and its date in the baseline, so an event no row can have touched stays 0
   and a later export from a longer log never lowers it. Cancelled, "no dose" and stop events
-  follow the same rule, with at least 1. Limitations: editing an existing row instead of adding
+  follow the same rule, with at least 1. RT-log rows count like AE-log rows: a fraction moved
+  by missed days, or delivered as logged, gets a SEQUENCE above the one it had before the log.
+  A missed fraction is an event of its own, "Radiotherapy missed", keyed by its date and
+  session (the fraction that was due keeps its fraction-number UID on its new date).
+  Limitations: editing an existing row instead of adding
   one does not raise SEQUENCE; and a row added with a date earlier than rows already exported
   (a back-dated row) that cancels an event an earlier export had moved later can give it a lower
   SEQUENCE than that export did (clients that replace by UID, as khal does, are not affected).
@@ -157,6 +161,10 @@ def event_key(plan: Plan, e: Event, plan_id: str = "") -> str:
     """The stable key of an event: what it *is*, not when or how much (a held day has the
     key of the dose it replaces)."""
     what = f"fraction/{e.fraction}" if e.kind == "fraction" else f"dose/{e.cycle}/{e.day}"
+    if e.status == "missed":
+        # The fraction that was due is given later under its own key: a missed day is an
+        # event of its own, keyed by its date and session.
+        what += f"/missed/{e.date.isoformat()}/{e.session or 1}"
     return f"{plan.regimen.id}|{plan_id}|{e.course}|{what}"
 
 
@@ -301,6 +309,8 @@ def _category(plan: Plan, course_id: str, with_names: bool) -> str:
 
 def _summary(plan: Plan, e: Event, with_names: bool) -> str:
     course = plan.regimen.course(e.course)
+    if e.status == "missed":
+        return "Radiotherapy missed"
     if e.kind == "fraction":
         assert e.fraction is not None  # noqa: S101 - fraction events carry their number
         text = f"Radiotherapy {e.fraction} of {e.fractions_total}"
@@ -337,7 +347,13 @@ def _changes(decisions: list[str]) -> list[str]:
 def _description(plan: Plan, e: Event, decisions: list[str], moved_from: dt.date | None) -> str:
     course = plan.regimen.course(e.course)
     lines: list[str] = []
-    if e.kind == "fraction" and e.dose is not None:
+    if e.status == "missed":
+        why = f" ({e.reason})" if e.reason else ""
+        lines.append(
+            f"Radiotherapy fraction {e.fraction} of {e.fractions_total} was not given on this "
+            f"day{why}. It is given on a later treatment day."
+        )
+    elif e.kind == "fraction" and e.dose is not None:
         lines.append(f"{e.label}: {format_quantity(e.dose)}")
     elif e.kind == "held":
         lines.append(
@@ -384,7 +400,7 @@ class _Item:
 
 
 class _RowCounter:
-    """Distinct AE-log rows dated on or before a date (the SEQUENCE rule)."""
+    """Distinct AE-log and RT-log rows dated on or before a date (the SEQUENCE rule)."""
 
     def __init__(self, plan: Plan) -> None:
         rows: dict[object, AdverseEvent] = {}
@@ -392,7 +408,8 @@ class _RowCounter:
             if d.event is not None:
                 # Rows are told apart by their line; a row without one by its content.
                 rows[d.event.line or d.event] = d.event
-        self.dates = sorted(r.date for r in rows.values())
+        rt = plan.rt_log.rows if plan.rt_log is not None else ()
+        self.dates = sorted([r.date for r in rows.values()] + [r.date for r in rt])
 
     def upto(self, date: dt.date) -> int:
         return bisect.bisect_right(self.dates, date)
@@ -609,9 +626,10 @@ def render(plan: Plan, opts: IcsOptions, baseline: Plan | None = None) -> str:
         category = _category(plan, item.course, names)
         lines.append(content_line("CATEGORIES", category, text=True))
         lines.append(content_line("CLASS", "PRIVATE"))
-        busy = timed and item.kind in ("fraction", "dose")
+        missed = item.event is not None and item.event.status == "missed"
+        busy = timed and item.kind in ("fraction", "dose") and not missed
         lines.append(content_line("TRANSP", "OPAQUE" if busy else "TRANSPARENT"))
-        if remind is not None and item.kind not in ("cancelled", "unstopped"):
+        if remind is not None and item.kind not in ("cancelled", "unstopped") and not missed:
             lines.extend(
                 [
                     content_line("BEGIN", "VALARM"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from regimen.rt_report import BedReport, BedResult, IsoeffectReport
+from regimen.rt_report import BedReport, BedResult, IsoeffectReport, Origin
 from regimen.units import Dose, Quantity, format_number, format_quantity, to_json, to_unit
 
 AB = "α/β"
@@ -42,14 +42,46 @@ def _phase_name(report: BedReport, index: int) -> str:
     return p.technique or f"Phase {index + 1}"
 
 
+def _repair_lines(report: BedReport) -> list[str]:
+    """Thames's H_m with its numbers (twice- or thrice-daily fractions)."""
+    ir = report.repair
+    if ir is None:
+        return []
+    m, dt, half = (
+        ir.fractions_per_day,
+        format_quantity(ir.interval),
+        format_quantity(ir.repair_half_time),
+    )
+    theta, h = format_number(ir.theta, 4), format_number(ir.h, 4)
+    return [
+        f"Incomplete repair (Thames): {m} fractions a day, {dt} apart; repair half-time "
+        f"T1/2 = {half} ({ir.half_time_origin.text()})",
+        f"  theta = exp(-ln 2 x dt / T1/2) = exp(-ln 2 x {dt} / {half}) = {theta}",
+        f"  H_m = (2 / m) x (theta / (1 - theta)) x (m - (1 - theta^m) / (1 - theta)) = "
+        f"(2 / {m}) x ({theta} / (1 - {theta})) x ({m} - (1 - {theta}^{m}) / (1 - {theta})) "
+        f"= {h}",
+        "  Other tissue: its BED includes H_m. Tumour: its BED is given without H_m (its own "
+        "repair half-time is not known here), and with H_m beside it",
+    ]
+
+
 def _result_lines(report: BedReport, r: BedResult) -> list[str]:
     ab = _gy(r.alpha_beta)
-    lines = [f"{AB} = {ab}" + (" (tumour)" if r.tissue == "tumour" else "")]
+    label = "tumour" if r.tissue == "tumour" else ""
+    if r.origin.preset is not None:
+        label = f"{label}; {r.origin.text()}" if label else r.origin.text()
+    lines = [f"{AB} = {ab}" + (f" ({label})" if label else "")]
+    h = format_number(report.repair.h, 4) if report.repair is not None else ""
     for i, t in enumerate(r.terms):
         p = t.phase
         n, d = p.fractions, _gy(p.dose_per_fraction)
         name = _phase_name(report, i)
-        if t.linear:
+        if r.repair_applied:
+            lines.append(
+                f"  {name}: BED = n x d x (1 + d x (1 + H_m) / ({AB})) = {n} x {d} x "
+                f"(1 + {d} x (1 + {h}) / {ab}) = {_d(t.bed)}"
+            )
+        elif t.linear:
             assert report.transition_dose is not None  # noqa: S101 - linear implies lq-l
             dt = _gy(report.transition_dose)
             lines.append(
@@ -67,6 +99,12 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
     lines.append(
         f"  EQD2 = BED / (1 + 2 Gy / ({AB})) = {_d(r.bed.value)} / (1 + 2 Gy / {ab}) = {_d(r.eqd2)}"
     )
+    if r.with_repair is not None and r.with_repair_eqd2 is not None:
+        lines.append(
+            f"  With H_m (if the tumour repaired like the late tissue): BED = sum of n x d x "
+            f"(1 + d x (1 + {h}) / {ab}) = {_d(r.with_repair.value)}, EQD2 = "
+            f"{_d(r.with_repair.value)} / (1 + 2 Gy / {ab}) = {_d(r.with_repair_eqd2)}"
+        )
     if r.eqd is not None and report.reference_dose is not None:
         x = _gy(report.reference_dose)
         lines.append(
@@ -77,16 +115,19 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
         big_t = format_quantity(report.time.overall_time)
         tk = format_quantity(report.time.kickoff_time)
         k = format_quantity(r.k, 4)
-        how = ""
+        rate_from = report.time.rate_origin.text()
+        how = f" (K {k}, {rate_from})"
         if report.time.dprolif is not None:
             how = (
                 f" (K = Dprolif x (1 + 2 Gy / ({AB})) = "
-                f"{format_quantity(report.time.dprolif)} x (1 + 2 Gy / {ab}) = {k})"
+                f"{format_quantity(report.time.dprolif)} x (1 + 2 Gy / {ab}) = {k}; Dprolif "
+                f"{format_quantity(report.time.dprolif)} in Gy/d of EQD2, {rate_from})"
             )
+        tk_from = f"T_k {tk}, {report.time.kickoff_origin.text()}"
         if report.time.applies:
             lines.append(
                 f"  Time-corrected BED = BED - K x (T - T_k) = {_d(r.bed.value)}"
-                f" - {k} x ({big_t} - {tk}) = {_d(r.corrected.value)}{how}"
+                f" - {k} x ({big_t} - {tk}) = {_d(r.corrected.value)}{how}; {tk_from}"
             )
             if r.corrected_eqd2 is not None:
                 lines.append(
@@ -102,7 +143,8 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
         else:
             lines.append(
                 f"  Time-corrected BED = BED = {_d(r.corrected.value)}: T = {big_t} is not "
-                f"beyond T_k = {tk}, so there is no repopulation correction"
+                f"beyond T_k = {tk} ({report.time.kickoff_origin.text()}), so there is no "
+                "repopulation correction"
             )
     return lines
 
@@ -120,6 +162,7 @@ def bed_text(report: BedReport, title: str = "") -> str:
         + f" = {_gy(report.total_dose)}"
     )
     lines.append(f"Model: {_model_name(report)}")
+    lines.extend(_repair_lines(report))
     for r in report.results:
         lines.append("")
         lines.extend(_result_lines(report, r))
@@ -143,6 +186,18 @@ def _q(q: Quantity, unit: str | None = None) -> dict[str, object]:
     return to_json(to_unit(q, unit) if unit else q, JSON_PLACES)
 
 
+def origin_data(origin: Origin) -> dict[str, Any] | None:
+    """A preset used for a value, ``{"name", "source", "origin", "confirmed"}``; None if given."""
+    if origin.preset is None:
+        return None
+    return {
+        "name": origin.preset,
+        "source": origin.source,
+        "origin": origin.origin,
+        "confirmed": origin.confirmed,
+    }
+
+
 def bed_data(report: BedReport) -> dict[str, Any]:
     """The ``bed`` JSON contract (docs/design.md)."""
     results = []
@@ -159,6 +214,14 @@ def bed_data(report: BedReport) -> dict[str, Any]:
                 "dose": _q(r.eqd, "Gy"),
             }
         item["tissue"] = r.tissue
+        item["preset"] = origin_data(r.origin)
+        if report.repair is not None:
+            item["incomplete_repair_applied"] = r.repair_applied
+        if r.with_repair is not None and r.with_repair_eqd2 is not None:
+            item["with_incomplete_repair"] = {
+                "bed": _q(r.with_repair.value, "Gy"),
+                "eqd2": _q(r.with_repair_eqd2, "Gy"),
+            }
         if r.corrected is not None and r.k is not None:
             item["time_corrected_bed"] = _q(r.corrected.value, "Gy")
             if r.corrected_eqd2 is not None:
@@ -187,6 +250,23 @@ def bed_data(report: BedReport) -> dict[str, Any]:
     if report.time is not None:
         data["overall_time"] = _q(report.time.overall_time)
         data["kickoff_time"] = _q(report.time.kickoff_time)
+        data["kickoff_preset"] = origin_data(report.time.kickoff_origin)
+        rate = report.time.dprolif if report.time.dprolif is not None else report.time.k
+        assert rate is not None  # noqa: S101 - TimeCorrection holds exactly one
+        data["repopulation_rate"] = {
+            "name": "dprolif" if report.time.dprolif is not None else "k",
+            "rate": _q(rate),
+            "preset": origin_data(report.time.rate_origin),
+        }
+    if report.repair is not None:
+        ir = report.repair
+        data["incomplete_repair"] = {
+            "h": round(ir.h, JSON_PLACES),
+            "fractions_per_day": ir.fractions_per_day,
+            "interval": _q(ir.interval),
+            "repair_half_time": _q(ir.repair_half_time),
+            "repair_half_time_preset": origin_data(ir.half_time_origin),
+        }
     return data
 
 
