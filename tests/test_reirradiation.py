@@ -541,7 +541,9 @@ def test_missing_alpha_beta_is_refused() -> None:
     with pytest.raises(InputError, match="--alpha-beta: is required"):
         ri.reirradiation_report(rec)
     r = _run("--course", "2012-12-01=28x1.8Gy")
-    assert one_error_line(r) == "error: --alpha-beta: is required: the alpha/beta of the endpoint"
+    assert one_error_line(r) == (
+        "error: --alpha-beta: is required: the alpha/beta of the endpoint (or --late-tissue NAME)"
+    )
 
 
 def test_patient_line_without_fractions_is_an_error_naming_it(tmp_path: Path) -> None:
@@ -607,3 +609,22 @@ def test_parse_expression_phases_are_the_prescription() -> None:
     course = ri.course_option("2022-05-16=10x400cGy + 3x700cGy")
     assert course.prescription == parse_expression("10x400cGy + 3x700cGy")
     assert course.label == "2022-05-16" and course.fractions == 13
+
+
+def test_late_tissue_preset_gives_the_alpha_beta_and_says_so(run) -> None:
+    # rectum-late preset: alpha/beta 3 Gy; the Zhao course 28 x 1.8 Gy: EQD2 = 50.4 x (1.8 + 3)
+    # / (2 + 3) = 48.384 Gy, the same as --alpha-beta 3Gy.
+    r = run("reirradiation", "--course", "2012-12=50.4Gy/28", "--late-tissue", "rectum-late",
+            "--format", "json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["alpha_beta"] == {"value": 3, "unit": "Gy"}
+    assert data["cumulative"]["eqd2"]["value"] == pytest.approx(48.384)
+    text = run("reirradiation", "--course", "2012-12=50.4Gy/28", "--late-tissue", "rectum-late")
+    assert "Endpoint: Rectum, late effects (preset rectum-late: alpha/beta 3 Gy," in text.stdout
+    bad = run("reirradiation", "--course", "2012-12=50.4Gy/28", "--late-tissue", "hnscc")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: --late-tissue: hnscc is a tumour preset;")
+    both = run("reirradiation", "--course", "2012-12=50.4Gy/28", "--late-tissue", "rectum-late",
+               "--alpha-beta", "3Gy")  # fmt: skip
+    assert both.exit_code == 2 and both.stderr.startswith("error: --alpha-beta: give the")

@@ -768,6 +768,11 @@ def history(patient: str, fmt: str) -> None:
     help="A course without a record (repeatable): 2012-12-01=28x1.8Gy; named by its date.",
 )
 @click.option("--alpha-beta", type=DOSE_Q, help="The endpoint's alpha/beta (without a RECORD).")
+@click.option(
+    "--late-tissue",
+    metavar="NAME",
+    help="The endpoint's alpha/beta from a late-tissue preset (see regimen presets list).",
+)
 @click.option("--patient", "patient", metavar="FILE", help="Courses from a patient file's lines.")
 @click.option("--site", metavar="NAME", help="The radiotherapy site of --patient's lines.")
 @click.option(
@@ -795,6 +800,7 @@ def reirradiation(
     record: str | None,
     courses: tuple[str, ...],
     alpha_beta: Dose | None,
+    late_tissue: str | None,
     patient: str | None,
     site: str | None,
     recoveries: tuple[str, ...],
@@ -823,11 +829,12 @@ def reirradiation(
                 raise InputError(
                     "a record lists its own courses; add them to the record", where=name
                 )
-        if alpha_beta is not None:
-            raise InputError(
-                "the record gives the endpoint's alpha_beta; give it there, not both",
-                where="--alpha-beta",
-            )
+        for name, value in (("--alpha-beta", alpha_beta), ("--late-tissue", late_tissue)):
+            if value is not None:
+                raise InputError(
+                    "the record gives the endpoint's alpha_beta; give it there, not both",
+                    where=name,
+                )
         data = re_irr.parse_record(read_text(Path(record), "re-irradiation record"), record)
     else:
         found: list[re_irr.Course] = []
@@ -845,11 +852,32 @@ def reirradiation(
                 "give a RECORD, --course DATE=EXPR or --patient FILE --site NAME",
                 where="reirradiation",
             )
+        endpoint = ""
+        if late_tissue is not None:
+            from regimen import presets
+            from regimen.units import DOSE, require
+            from regimen.units import format_quantity as format_q
+
+            if alpha_beta is not None:
+                raise InputError(
+                    "give the alpha/beta or a late-tissue preset, not both", where="--alpha-beta"
+                )
+            preset = presets.get(late_tissue, "--late-tissue", "late")
+            from_preset = require(preset.alpha_beta.quantity, DOSE, "--late-tissue")
+            alpha_beta = from_preset
+            endpoint = (
+                f"{preset.title} (preset {preset.name}: alpha/beta "
+                f"{format_q(from_preset)}, {preset.alpha_beta.cite()})"
+            )
         if alpha_beta is None:
-            raise InputError("is required: the alpha/beta of the endpoint", where="--alpha-beta")
+            raise InputError(
+                "is required: the alpha/beta of the endpoint (or --late-tissue NAME)",
+                where="--alpha-beta",
+            )
         data = re_irr.Record(
             structure=site or "",
             alpha_beta=alpha_beta,
+            endpoint=endpoint,
             metric="prescription",
             courses=re_irr.in_date_order(found, "--patient" if patient else "--course"),
             origin="--patient" if patient else "--course",
