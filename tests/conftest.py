@@ -12,9 +12,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from regimen.cli import cli
+from tests import schema_check
 from tests.helpers import one_error_line
 
 __all__ = ["one_error_line"]
+
+# Every JSON document a test produces through the command line (this fixture's runner and any
+# other CliRunner) is validated against its published schema; a mismatch fails that test.
+schema_check.install()
 
 
 @pytest.fixture

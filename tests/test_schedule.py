@@ -24,12 +24,13 @@ See docs/testing.md for the mutation score these tests reach.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
 from regimen.drug_report import drug_summary
 from regimen.drugs import DrugCourse
-from regimen.errors import InputError, UnitError
+from regimen.errors import InputError, LoadError, UnitError
 from regimen.loading import parse_ae_log
 from regimen.modification import Action, AdverseEvent, Resume, Rule
 from regimen.radiotherapy import Phase, RadiotherapyCourse, TreatmentDays
@@ -1337,3 +1338,162 @@ def test_shared_cycle_on_time_changes_nothing() -> None:
     assert _doses(plan, "docetaxel") == [(dt.date(2022, 1, 10), 1, 8), (dt.date(2022, 1, 31), 2, 8)]
     assert not [d for d in plan.decisions if d.course == "docetaxel" and d.action == "delay"]
     assert plan.outcomes["docetaxel"].held == frozenset()
+
+
+# --- phases of two or three fractions a day (issue 13, item 3) --------------------------------
+# The module docstring's rule: a phase with m fractions a day lays m fractions (sessions 1..m)
+# on each treatment day, never running into the next phase, which starts on a day of its own;
+# with an RT log, a logged day of such a phase has a row for each fraction the plan lays then.
+# Monday 2026-10-05 starts every course here (Monday-Friday: 5-9, 12-16 October).
+
+BID_MON = dt.date(2026, 10, 5)
+
+
+def _bid_regimen(*phases: Phase) -> Regimen:
+    return Regimen("bid", "BID", (RadiotherapyCourse("rt", phases),))
+
+
+def _bid(n: int, technique: str = "BID", m: int = 2, hours: float = 8) -> Phase:
+    return Phase(
+        n,
+        quantity(1.5, "Gy"),
+        technique,
+        fractions_per_day=m,
+        interval=quantity(hours, "h"),
+    )
+
+
+def _bid_log(regimen: Regimen, text: str) -> Plan:
+    from regimen.rtlog import parse_rt_log
+
+    log = parse_rt_log(text, "log.csv", regimen)
+    return build_plan(regimen, BID_MON, rt_log=log)
+
+
+def _log_error(call: Callable[[], object]) -> str:
+    """The message of the LoadError ``call()`` raises (``file: line N: what``)."""
+    with pytest.raises(LoadError) as err:
+        call()
+    return str(err.value)
+
+
+def _rt_rows(plan: Plan) -> list[tuple[dt.date, int | None, int | None, int | None, str]]:
+    return [
+        (e.date, e.fraction, e.phase, e.session, e.label)
+        for e in plan.course_events("rt")
+        if e.kind == "fraction"
+    ]
+
+
+def test_bid_phase_lays_two_sessions_a_day_then_a_daily_phase_starts_a_new_day() -> None:
+    plan = build_plan(_bid_regimen(_bid(4), Phase(2, quantity(2, "Gy"), "Boost")), BID_MON)
+    d = dt.date
+    assert _rt_rows(plan) == [
+        (d(2026, 10, 5), 1, 1, 1, "Radiotherapy 1 of 6 (BID 1 of 4), session 1 of 2 that day"),
+        (d(2026, 10, 5), 2, 1, 2, "Radiotherapy 2 of 6 (BID 2 of 4), session 2 of 2 that day"),
+        (d(2026, 10, 6), 3, 1, 1, "Radiotherapy 3 of 6 (BID 3 of 4), session 1 of 2 that day"),
+        (d(2026, 10, 6), 4, 1, 2, "Radiotherapy 4 of 6 (BID 4 of 4), session 2 of 2 that day"),
+        (d(2026, 10, 7), 5, 2, None, "Radiotherapy 5 of 6 (Boost 1 of 2)"),
+        (d(2026, 10, 8), 6, 2, None, "Radiotherapy 6 of 6 (Boost 2 of 2)"),
+    ]
+    assert plan.overall_time("rt") == 3
+    assert plan.warnings == ()  # 8 h apart: no warning
+
+
+def test_daily_phase_then_thrice_daily_phase_starts_on_the_next_day() -> None:
+    reg = _bid_regimen(Phase(1, quantity(2, "Gy"), "Daily"), _bid(3, "TID", 3, 6))
+    plan = build_plan(reg, BID_MON)
+    assert [(e.date.day, e.fraction, e.session) for e in plan.events] == [
+        (5, 1, None),
+        (6, 2, 1),
+        (6, 3, 2),
+        (6, 4, 3),
+    ]
+    assert plan.events[2].label == "Radiotherapy 3 of 4 (TID 2 of 3), session 2 of 3 that day"
+    warning = (
+        "TID: 3 fractions a day, 6 h apart: less than 8 h between fractions, late-responding "
+        "tissue may not have repaired as fully as the incomplete-repair factor assumes (under "
+        "6 h is refused; 8 h or more is the safer choice)"
+    )
+    assert plan.warnings == (warning,)
+
+
+def test_bid_log_missed_session_leaves_a_last_day_of_one_fraction() -> None:
+    # Session 2 of Monday missed: fraction 2 is due again on Tuesday (sessions 1 and 2 give
+    # fractions 2 and 3); fraction 4, the phase's last, is alone on Wednesday (session 1, no
+    # "of the day" text); the boost starts on Thursday.
+    reg = _bid_regimen(_bid(4), Phase(1, quantity(2, "Gy"), "Boost"))
+    text = "date,status,session,time\n2026-10-05,delivered,1,08:00\n2026-10-05,missed,2,16:00\n"
+    plan = _bid_log(reg, text)
+    rows = [
+        (e.date.day, e.fraction, e.session, e.status)
+        for e in plan.course_events("rt")
+        if e.kind == "fraction"
+    ]
+    assert rows == [
+        (5, 1, 1, "delivered"),
+        (5, 2, 2, "missed"),
+        (6, 2, 1, "planned"),
+        (6, 3, 2, "planned"),
+        (7, 4, 1, "planned"),
+        (8, 5, None, "planned"),
+    ]
+    assert plan.course_events("rt")[4].label == "Radiotherapy 4 of 5 (BID 4 of 4)"
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "count"),
+    [
+        ("2026-10-05,delivered,1,08:00\n", 2, 1),
+        (
+            "2026-10-05,delivered,1,08:00\n2026-10-05,delivered,2,16:00\n"
+            "2026-10-05,delivered,3,23:00\n",
+            4,
+            3,
+        ),
+    ],
+)
+def test_bid_logged_day_needs_a_row_for_each_fraction(rows: str, line: int, count: int) -> None:
+    reg = _bid_regimen(_bid(4))
+    message = _log_error(lambda: _bid_log(reg, "date,status,session,time\n" + rows))
+    assert message == (
+        f"log.csv: line {line}: the rows on 2026-10-05 ({count}) are not the 2 fractions BID "
+        "gives that day (2 fractions a day, 8 h apart): log each session, delivered or missed"
+    )
+
+
+def test_bid_logged_day_names_an_unnamed_phase_by_its_number() -> None:
+    reg = _bid_regimen(Phase(1, quantity(2, "Gy"), "Daily"), _bid(2, ""))
+    text = "date,status\n2026-10-05,delivered\n2026-10-06,delivered\n"
+    assert _log_error(lambda: _bid_log(reg, text)) == (
+        "log.csv: line 3: the rows on 2026-10-06 (1) are not the 2 fractions phase 2 gives "
+        "that day (2 fractions a day, 8 h apart): log each session, delivered or missed"
+    )
+
+
+def test_bid_logged_day_with_both_sessions_and_a_daily_day_with_two_are_laid() -> None:
+    # A once-daily phase may still log two sessions on a day (compensation): no check there.
+    reg = _bid_regimen(Phase(2, quantity(2, "Gy"), "Daily"), _bid(2))
+    text = (
+        "date,status,session,time\n2026-10-05,delivered,1,08:00\n2026-10-05,delivered,2,16:00\n"
+        "2026-10-06,delivered,1,08:00\n2026-10-06,delivered,2,16:00\n"
+    )
+    plan = _bid_log(reg, text)
+    assert [(e.date.day, e.fraction, e.session) for e in plan.events] == [
+        (5, 1, 1),
+        (5, 2, 2),
+        (6, 3, 1),
+        (6, 4, 2),
+    ]
+
+
+def test_bid_rows_beyond_the_last_fraction_are_more_than_planned() -> None:
+    reg = _bid_regimen(_bid(2))
+    text = (
+        "date,status,session,time\n2026-10-05,delivered,1,08:00\n2026-10-05,delivered,2,16:00\n"
+        "2026-10-06,delivered,1,08:00\n2026-10-06,delivered,2,16:00\n"
+    )
+    assert _log_error(lambda: _bid_log(reg, text)) == (
+        "log.csv: line 4: rt plans 2 fractions, all given or planned before this row: the log "
+        "delivers more fractions than planned"
+    )

@@ -85,6 +85,7 @@ FIELDS = (
     "reminder",
     "with_drug_names",
     "plan_id",
+    "feed_url",
     "format",
     "output",
 )
@@ -307,8 +308,10 @@ def ics_options(
     tz: str | None = None,
     reminder: str | None = None,
     with_drug_names: bool = False,
+    feed_url: str | None = None,
 ) -> IcsOptions:
-    """Validated iCalendar options (the plan id is the request's, added when rendering)."""
+    """Validated iCalendar options (the plan id is the request's, added when rendering);
+    ``feed_url``: the address the calendar is published at (RFC 7986 feed properties)."""
     from regimen.export import ics
 
     with _lower_layer():
@@ -318,6 +321,7 @@ def ics_options(
             tz,
             reminder,
             with_drug_names,
+            feed_url=feed_url,
         )
 
 
@@ -429,6 +433,10 @@ class RenderOptions:
     lang: str = "en"
     large_print: bool = False
     ics: IcsOptions | None = None
+    #: fhir: the patient reference (``Patient/123``; None: no patient identifier) and the
+    #: Bundle's timestamp (None: no timestamp, so the same inputs give the same bytes).
+    subject: str | None = None
+    fhir_generated_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -482,6 +490,8 @@ class Built:
 
     plan: Plan
     baseline: Plan | None
+    #: The AE log's rows the plan was built with (fhir: one AdverseEvent each).
+    adverse_events: tuple[Any, ...] = ()
 
 
 AE_HEADER = ("date", "term", "grade")
@@ -603,7 +613,7 @@ def build(req: Request, with_baseline: bool = True) -> Built:
             baseline = build_plan(regimen, req.start, **options)
     plan = with_warnings(plan, req.measurements)  # a stale weight accepted, a weight change
     plan = with_dosing_warnings(plan)
-    return Built(with_cumulative(plan, req.measurements), baseline)
+    return Built(with_cumulative(plan, req.measurements), baseline, tuple(events))
 
 
 def with_dosing_warnings(plan: Plan) -> Plan:
@@ -644,6 +654,14 @@ def render(req: Request, built: Built) -> str:
         options = {"opts": ics, "baseline": built.baseline}
     elif req.fmt == "html":
         options = {"lang": opts.lang, "large_print": opts.large_print}
+    elif req.fmt == "fhir":
+        options = {
+            "definition": req.regimen,
+            "adverse_events": built.adverse_events,
+            "subject": opts.subject,
+            "generated_at": opts.fhir_generated_at,
+            "plan_id": req.plan_id,
+        }
     elif req.fmt in ("text", "json"):
         options = {"as_of": opts.as_of} if opts.as_of is not None else {}
         if built.plan.rt_log is not None:  # T planned against actual, under its convention

@@ -306,7 +306,7 @@ def process(job: Job) -> Outcome:
                 ae_log_name=row.ae_log,
                 ae_log_checked=True,
                 cycles=cycles,
-                render=app.RenderOptions(ics=job.ics),
+                render=app.RenderOptions(ics=feed_for(job.ics, job.stem)),
                 plan_id=row.patient,
                 measurements=_measurements(reg, start, row, job),
             )
@@ -343,6 +343,36 @@ def process(job: Job) -> Outcome:
             f"{type(exc).__name__}: {exc}"
         )
         return _failed(row, target, message, job.note, internal=True)
+
+
+#: What ``--feed-url`` must hold once in a batch: each patient's file name (without ``.ics``).
+FEED_PLACEHOLDER = "{patient}"
+
+
+def check_feed_template(template: str) -> str:
+    """``--feed-url`` of a batch: a URL (:func:`regimen.export.ics.check_feed_url`) holding
+    :data:`FEED_PLACEHOLDER` exactly once, so each patient's calendar names its own address
+    (one address for all would make every patient's phone load the same file)."""
+    from regimen.export.ics import check_feed_url
+
+    if template.count(FEED_PLACEHOLDER) != 1:
+        raise InputError(
+            f"must hold {FEED_PLACEHOLDER} exactly once (each patient's file name goes there, "
+            "e.g. https://calendars.example.org/{patient}.ics)",
+            where="--feed-url",
+        )
+    check_feed_url(template.replace(FEED_PLACEHOLDER, "patient"))
+    return template
+
+
+def feed_for(ics: Any, stem: str | None) -> Any:
+    """``ics`` with its feed URL template filled with the patient's file name (percent-encoded:
+    a name may hold letters of any script); unchanged without a feed."""
+    if ics is None or not ics.feed_url or stem is None:
+        return ics
+    from urllib.parse import quote
+
+    return attrs.evolve(ics, feed_url=ics.feed_url.replace(FEED_PLACEHOLDER, quote(stem, safe="")))
 
 
 def _failed(
@@ -429,17 +459,23 @@ def run_batch(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     data_dir: bool = False,
+    feed_url: str | None = None,
 ) -> list[Outcome]:
     """Process every row (over ``jobs`` processes) and write ``summary.csv`` last; rows in
     order. ``folder``: where the cohort's paths are read from (and may not leave);
     ``data_dir``: ``folder`` was named with --data-dir, so an absolute path into it is
-    accepted as well."""
+    accepted as well. ``feed_url``: an ics feed address template (:func:`check_feed_template`),
+    filled per patient."""
     from regimen.export import CALENDAR_FORMATS
 
     if fmt not in CALENDAR_FORMATS or fmt == "text":
         raise InputError(f"unknown format {fmt!r}", where="--format")
     with app.speaking(COLUMN_NAMES):
         ics = app.ics_options(generated_at) if fmt == "ics" else None
+    if feed_url is not None:
+        if ics is None:
+            raise InputError("only applies with --format ics", where="--feed-url")
+        ics = attrs.evolve(ics, feed_url=check_feed_template(feed_url))
     summary = _prepare_summary(out_dir)
     todo, results = plan_jobs(rows, folder, out_dir, fmt, ics, data_dir)
     for outcome in _map(todo, jobs):

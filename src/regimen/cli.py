@@ -119,6 +119,7 @@ CLI_NAMES = {
     "reminder": "--reminder",
     "with_drug_names": "--with-drug-names",
     "plan_id": "--plan-id",
+    "feed_url": "--feed-url",
     "format": "--format",
     "output": "--output",
 }
@@ -244,12 +245,21 @@ def list_cmd(fmt: str) -> None:
 
 @cli.command()
 @click.argument("regimen")
-def show(regimen: str) -> None:
-    """Show a regimen: its courses, dose levels, rules and sources."""
+@_format_option(("text", "fhir"))
+def show(regimen: str, fmt: str) -> None:
+    """Show a regimen: its courses, dose levels, rules and sources (fhir: its FHIR R4
+    PlanDefinition)."""
     from regimen.app import load_regimen
+
+    reg = load_regimen(regimen)
+    if fmt == "fhir":
+        from regimen.export.fhir import render_definition
+
+        click.echo(render_definition(reg), nl=False)
+        return
     from regimen.export.describe import describe
 
-    click.echo(describe(load_regimen(regimen)), nl=False)
+    click.echo(describe(reg), nl=False)
 
 
 @cli.command()
@@ -277,6 +287,12 @@ def validate(paths: tuple[str, ...]) -> None:
         mismatches += len(problems)
         if not problems:
             click.echo(f"{path}: ok")
+        for course in reg.radiotherapy:
+            for i, phase in enumerate(course.phases, 1):
+                if phase.fractions_per_day > 1:
+                    click.echo(f"{path}: {course.id} phase {i}: {phase.per_day_text}")
+            for w in course.warnings:
+                click.echo(f"{path}: warning: {w}")
     for e in load_errors:
         click.echo(f"error: {' '.join(e.split())}", err=True)
     if load_errors:
@@ -1363,9 +1379,24 @@ BATCH_FORMATS = tuple(f for f in CALENDAR_FORMATS if f != "text")
 @click.option("--tz", "tz", metavar="AREA/CITY", help="ics: the time zone of --time.")
 @click.option("--reminder", metavar="HH:MM", help="ics: a reminder at this time on the day.")
 @click.option("--with-drug-names", is_flag=True, help="ics: put drug names in event titles.")
-@click.option("--plan-id", help="ics: an id mixed into event UIDs (never written out).")
 @click.option(
-    "--generated-at", help="ics: DTSTAMP (ISO, UTC); default SOURCE_DATE_EPOCH, else now."
+    "--plan-id", help="ics, fhir: an id mixed into event UIDs and FHIR ids (never written out)."
+)
+@click.option(
+    "--generated-at",
+    help="ics: DTSTAMP (ISO, UTC); default SOURCE_DATE_EPOCH, else now. fhir: the Bundle's "
+    "timestamp (none unless given).",
+)
+@click.option(
+    "--subject",
+    metavar="REFERENCE",
+    help="fhir: the patient, e.g. Patient/123 or an absolute URL (default: no identifier).",
+)
+@click.option(
+    "--feed-url",
+    metavar="URL",
+    help="ics: the https:// address the calendar is published at; adds the RFC 7986 feed "
+    "properties (name, description, refresh interval, source, color) for a subscription.",
 )
 @click.option(
     "--lang",
@@ -1390,6 +1421,8 @@ def calendar(
     with_drug_names: bool,
     plan_id: str | None,
     generated_at: str | None,
+    subject: str | None,
+    feed_url: str | None,
     lang: str,
     large_print: bool,
 ) -> None:
@@ -1411,17 +1444,38 @@ def calendar(
         "--reminder": reminder,
         "--with-drug-names": with_drug_names or None,
         "--plan-id": plan_id,
+        "--feed-url": feed_url,
     }
+    if fmt == "fhir":
+        ics_only.pop("--plan-id")
     if fmt != "ics":
         for name, given in ics_only.items():
             if given is not None:
                 raise InputError("only applies with --format ics", where=name)
+    if subject is not None and fmt != "fhir":
+        raise InputError("only applies with --format fhir", where="--subject")
     ics_opts = None
+    fhir_stamp = None
     if fmt == "ics":
         stamp = app.generation_time(generated_at, os.environ)
-        ics_opts = app.ics_options(stamp, event_time, tz, reminder, with_drug_names)
+        ics_opts = app.ics_options(stamp, event_time, tz, reminder, with_drug_names, feed_url)
+    elif fmt == "fhir" and generated_at is not None:
+        fhir_stamp = app.generation_time(generated_at, {})
+    if subject is not None:
+        from regimen.export.fhir import check_subject
+
+        try:
+            check_subject(subject)
+        except InputError as exc:
+            raise InputError(exc.what, where="--subject") from None
     reg = app.load_regimen(regimen)
-    render = app.RenderOptions(lang=lang, large_print=large_print, ics=ics_opts)
+    render = app.RenderOptions(
+        lang=lang,
+        large_print=large_print,
+        ics=ics_opts,
+        subject=subject,
+        fhir_generated_at=fhir_stamp,
+    )
     request = _request(reg, schedule, fmt, render, plan_id or "")
     built = app.build(request)
     if fmt not in ("ics", "html") and large_print:
@@ -1433,6 +1487,29 @@ def calendar(
         request = dataclasses.replace(request, render=app.RenderOptions(as_of=when))
     text = app.render(request, built)
     write_output(text, output, force)
+
+
+@cli.command("check-fhir")
+@click.argument("path")
+def check_fhir(path: str) -> None:
+    """Check a FHIR R4 JSON file (a Bundle or one resource) with the fhir.resources R4B models
+    and the checks they skip: required codes, UCUM units, references inside the Bundle, no
+    entry twice. Needs the fhir extra (pip install regimen[fhir])."""
+    from regimen.fhircheck import MAX_FHIR_BYTES, check
+    from regimen.files import printable, read_input
+
+    shown = printable(path)
+    data = read_input(Path(path), "FHIR file", MAX_FHIR_BYTES)
+    try:
+        findings = check(data)
+    except InputError as exc:
+        where = "check-fhir" if exc.where == "check-fhir" else path
+        raise InputError(exc.what, where=where) from None
+    for finding in findings:
+        click.echo(f"{shown}: {printable(finding)}", err=True)
+    if findings:
+        sys.exit(1)
+    click.echo(f"{shown}: ok")
 
 
 @cli.command("check-ics")
@@ -1454,6 +1531,24 @@ def check_ics(path: str, expected: int | None) -> None:
 
 
 @cli.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_names", is_flag=True, help="List the schema names, one a line.")
+def schema(name: str | None, list_names: bool) -> None:
+    """Print the JSON Schema (draft 2020-12) of a JSON output: NAME is a command (calendar,
+    dose, bed...) or presets-list / presets-show."""
+    from regimen.export import schema as schemas
+
+    if list_names:
+        if name is not None:
+            raise InputError("give a NAME or --list, not both", where="schema")
+        click.echo("\n".join(schemas.NAMES))
+        return
+    if name is None:
+        raise InputError(f"give a NAME ({', '.join(schemas.NAMES)}) or --list", where="schema")
+    click.echo(schemas.text(name), nl=False)
+
+
+@cli.command()
 @click.argument("regimen")
 @_alpha_beta_option
 @_scheduling_options
@@ -1461,6 +1556,12 @@ def check_ics(path: str, expected: int | None) -> None:
 @click.option("--kickoff", type=DURATION_Q, help="T_k for the time-corrected BED (needs --start).")
 @click.option("--k", "k", type=RATE_Q, help="K in BED units per day.")
 @click.option("--dprolif", type=RATE_Q, help="Dprolif in EQD2 units per day.")
+@click.option(
+    "--repair-half-time",
+    type=DURATION_Q,
+    help="Late tissue's repair half-time (e.g. 1.5h) for phases of 2 or 3 fractions a day and "
+    "RT-log days with several; overrides --late-tissue's.",
+)
 @_tissue_options
 @_format_option(("text", "json"))
 def dose(
@@ -1472,6 +1573,7 @@ def dose(
     kickoff: Duration | None,
     k: DoseRate | None,
     dprolif: DoseRate | None,
+    repair_half_time: Duration | None,
     tissue: str | None,
     late_tissue: str | None,
     fmt: str,
@@ -1494,7 +1596,9 @@ def dose(
     plan = built.plan if built is not None else None
     baseline = built.baseline if built is not None else None
     convention = schedule["time_convention"]
-    got = presets.resolve(tissue, late_tissue, tumour_alpha_betas, alpha_betas, k, dprolif, kickoff)
+    got = presets.resolve(
+        tissue, late_tissue, tumour_alpha_betas, alpha_betas, k, dprolif, kickoff, repair_half_time
+    )
     time = None
     from_preset = got.kickoff is not None and plan is not None and bool(reg.radiotherapy)
     if kickoff is not None or k is not None or dprolif is not None or from_preset:
@@ -1521,6 +1625,7 @@ def dose(
         repair_half_time=got.repair_half_time,
         tumour_origins=got.tumour_origins,
         other_origins=got.other_origins,
+        half_time_origin=got.half_time_origin,
     )
     text = dose_export.render_json(report) if fmt == "json" else dose_export.render_text(report)
     click.echo(text, nl=False)
@@ -1553,6 +1658,12 @@ def dose(
     help="Folder the cohort's ae_log and regimen paths are relative to and may not leave "
     "(default: the cohort file's folder).",
 )
+@click.option(
+    "--feed-url",
+    metavar="URL",
+    help="ics: where each calendar is published, with {patient} for the patient's file name "
+    "(https://calendars.example.org/{patient}.ics); adds the RFC 7986 feed properties.",
+)
 def batch(
     cohort: str,
     output_dir: str,
@@ -1560,6 +1671,7 @@ def batch(
     jobs: int,
     generated_at: str | None,
     data_dir: str | None,
+    feed_url: str | None,
 ) -> None:
     """Calendars for a cohort: COHORT.csv has patient,regimen,start[,ae_log][,cycles][,start_dose]
     [,patient_file] (patient_file: a patient file, needed for a regimen dosed by body size).
@@ -1591,6 +1703,10 @@ def batch(
     out_dir = Path(output_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("is not a folder", where=where)
+    if feed_url is not None:
+        if fmt != "ics":
+            raise InputError("only applies with --format ics", where="--feed-url")
+        batch_mod.check_feed_template(feed_url)
     rows = batch_mod.read_cohort(Path(cohort))
     stamp = app.generation_time(generated_at, os.environ)
     folder = Path(cohort).parent
@@ -1610,11 +1726,19 @@ def batch(
         if sys.stderr.isatty():
             with click.progressbar(length=len(rows), label="patients", file=sys.stderr) as bar:
                 outcomes = batch_mod.run_batch(
-                    rows, folder, out_dir, fmt, stamp, jobs, bar.update, data_dir is not None
+                    rows,
+                    folder,
+                    out_dir,
+                    fmt,
+                    stamp,
+                    jobs,
+                    bar.update,
+                    data_dir is not None,
+                    feed_url,
                 )
         else:
             outcomes = batch_mod.run_batch(
-                rows, folder, out_dir, fmt, stamp, jobs, None, data_dir is not None
+                rows, folder, out_dir, fmt, stamp, jobs, None, data_dir is not None, feed_url
             )
     except app.Interrupted as exc:
         exc.detail = f"no {batch_mod.SUMMARY} written; the patient files written are complete"

@@ -12,7 +12,7 @@ import attrs
 #: alpha/beta values shown when the user gives none [Gy] (tumour/early 10 Gy, late 3 Gy).
 from regimen.drug_report import DrugSummary, drug_summary
 from regimen.regimen import Regimen
-from regimen.rt_report import BedReport, Origin, TimeCorrection, bed_report
+from regimen.rt_report import GIVEN, BedReport, Origin, TimeCorrection, bed_report
 from regimen.rtlog import Convention, OverallTime, Record, overall_time, record
 from regimen.schedule import Plan
 from regimen.units import (
@@ -52,13 +52,16 @@ def dose_report(
     repair_half_time: Duration | None = None,
     tumour_origins: Sequence[Origin] = (),
     other_origins: Sequence[Origin] = (),
+    half_time_origin: Origin = GIVEN,
 ) -> DoseReport:
     """The dose summary of a regimen; drug figures and the overall time need a plan.
 
     Drug figures are as of ``as_of`` (default: the plan's last date). With an RT log (the
     plan's), ``baseline`` is the plan without it: the radiotherapy figures are the plan's and
     :func:`regimen.rtlog.record` sets planned against actual (``repair_half_time`` for days
-    with two or more fractions)."""
+    with two or more fractions). A phase of 2 or 3 fractions a day gets Thames's H_m in its
+    late-tissue BED from ``repair_half_time`` (not computed without one); its interval warning,
+    shown with the plan's warnings when there is a plan, is not repeated."""
     rt = regimen.radiotherapy
     report = None
     overall = None
@@ -80,7 +83,12 @@ def dose_report(
             tumour_alpha_betas,
             tumour_origins=tumour_origins,
             other_origins=other_origins,
+            repair_half_time=repair_half_time,
+            half_time_origin=half_time_origin,
         )
+        if plan is not None:
+            kept = tuple(w for w in report.warnings if w not in plan.warnings)
+            report = attrs.evolve(report, warnings=kept)
         if plan is not None and plan.rt_log is not None:
             given = [(r.alpha_beta, r.tissue) for r in report.results]
             rec = record(

@@ -206,6 +206,132 @@ def per_area_dose(per: Quantity, bsa: Area) -> Amount:
     return quantity(float(product.to("mg").magnitude), "mg")
 
 
+#: The code systems a drug course's ``codes`` table may name, in the order they are written
+#: out: (the shape of a code, the shape in words, the FHIR system URL). HemOnc has no system
+#: URL here: none could be confirmed, so its ids go into JSON but not into FHIR.
+CODE_SYSTEMS: dict[str, tuple[str, str, str]] = {
+    "hemonc": (r"[1-9][0-9]{0,8}", "a HemOnc concept id (digits)", ""),
+    "ncit": (
+        r"C[1-9][0-9]{0,7}",
+        "an NCI Thesaurus code (C and digits, e.g. C1234)",
+        "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl",
+    ),
+    "atc": (
+        r"[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}",
+        "a 7-character ATC code of a substance (e.g. L01BC05)",
+        "http://www.whocc.no/atc",
+    ),
+    "rxnorm": (
+        r"[1-9][0-9]{0,9}",
+        "an RxNorm RxCUI (digits)",
+        "http://www.nlm.nih.gov/research/umls/rxnorm",
+    ),
+    "snomed": (
+        r"[1-9][0-9]{5,17}",
+        "a SNOMED CT concept id (6 to 18 digits with its check digit)",
+        "http://snomed.info/sct",
+    ),
+}
+#: Written for a system in which the drug has no code (checked by whoever wrote the file):
+#: regimen then says "no RxNorm code" instead of leaving the reader to wonder.
+NO_CODE = "none"
+#: How each system is named in text.
+CODE_SYSTEM_NAMES = {
+    "hemonc": "HemOnc",
+    "ncit": "NCIt",
+    "atc": "ATC",
+    "rxnorm": "RxNorm",
+    "snomed": "SNOMED CT",
+}
+
+_VERHOEFF_D = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
+    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
+    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
+    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
+    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
+    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
+    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
+    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+)
+_VERHOEFF_P = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
+    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
+    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
+    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
+    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
+    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
+    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
+)
+
+
+def verhoeff_ok(digits: str) -> bool:
+    """Whether ``digits`` ends in its Verhoeff check digit (SNOMED CT identifiers do).
+
+    >>> verhoeff_ok("2363"), verhoeff_ok("2364"), verhoeff_ok("404684003")
+    (True, False, True)
+    """
+    c = 0
+    for i, ch in enumerate(reversed(digits)):
+        c = _VERHOEFF_D[c][_VERHOEFF_P[i % 8][int(ch)]]
+    return c == 0
+
+
+def check_code(system: str, value: str) -> str:
+    """``value`` as a code of ``system`` (or :data:`NO_CODE`), or an error naming the shape.
+
+    >>> check_code("atc", "L01BC05"), check_code("rxnorm", "none")
+    ('L01BC05', 'none')
+    >>> check_code("ncit", "1234")
+    Traceback (most recent call last):
+    ...
+    regimen.errors.InputError: '1234' is not an NCI Thesaurus code (C and digits, e.g. C1234)
+    """
+    if system not in CODE_SYSTEMS:
+        raise InputError(f"unknown code system {system!r} (use {', '.join(CODE_SYSTEMS)})")
+    if value == NO_CODE:
+        return value
+    shape, words, _ = CODE_SYSTEMS[system]
+    if not re.fullmatch(shape, value, re.ASCII):
+        raise InputError(f"{value!r} is not {words}")
+    # SNOMED CT: partition 00 or 10 (a concept) before the check digit, and the check digit.
+    if system == "snomed" and (value[-3:-1] not in ("00", "10") or not verhoeff_ok(value)):
+        raise InputError(f"{value!r} is not {words}")
+    return value
+
+
+@attrs.frozen
+class Codes:
+    """A drug's codes in other terminologies, as its regimen file gives them (regimen never
+    looks one up or makes one up). ``""``: not given; :data:`NO_CODE`: the file says the drug
+    has none in that system."""
+
+    hemonc: str = ""
+    ncit: str = ""
+    atc: str = ""
+    rxnorm: str = ""
+    snomed: str = ""
+
+    def given(self) -> list[tuple[str, str]]:
+        """(system, code or :data:`NO_CODE`) for every system the file names, in order."""
+        return [(s, getattr(self, s)) for s in CODE_SYSTEMS if getattr(self, s)]
+
+    def codes(self) -> list[tuple[str, str]]:
+        """(system, code) of the real codes (not :data:`NO_CODE`)."""
+        return [(s, v) for s, v in self.given() if v != NO_CODE]
+
+    def none_in(self) -> list[str]:
+        """The systems the file says the drug has no code in."""
+        return [s for s, v in self.given() if v == NO_CODE]
+
+    def to_json(self) -> dict[str, str | None]:
+        """``{"atc": "L01BC05", "rxnorm": null}``: null where the drug has no code."""
+        return {s: (None if v == NO_CODE else v) for s, v in self.given()}
+
+
 def _days(value: Iterable[int]) -> tuple[int, ...]:
     return tuple(sorted(set(value)))
 
@@ -304,6 +430,8 @@ class DrugCourse:
     scr_floor: Creatinine | None = None
     bsa_cap: Area | None = None
     rounding: Rounding | None = None
+    #: The drug's codes in other terminologies (``codes`` in the regimen file).
+    codes: Codes = Codes()
 
     @property
     def per_area(self) -> bool:

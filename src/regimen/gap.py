@@ -426,6 +426,13 @@ def gap_report(
         course_id = courses[0].id
     course = plan.regimen.course(course_id)
     assert isinstance(course, RadiotherapyCourse)  # noqa: S101 - a radiotherapy course
+    several = [p for p in course.phases if p.fractions_per_day > 1]
+    if several:
+        raise InputError(
+            f"{course_id} has a phase of {several[0].fractions_per_day} fractions a day: gap "
+            "compensation works on courses of one fraction a day only",
+            where="gap",
+        )
     hours = magnitude(settings.bid_interval, "h")
     if not hours >= MIN_INTERVAL_H:
         raise InputError(

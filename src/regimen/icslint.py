@@ -12,6 +12,9 @@ before DTSTART), so "it parsed" proves little. This checks the text itself:
   floating times;
 * every TZID used is defined by a VTIMEZONE that comes before the first VEVENT;
 * no RRULE, RDATE, EXDATE or RECURRENCE-ID;
+* the RFC 7986 calendar properties of a feed (``--feed-url``), where present, at most once
+  each: REFRESH-INTERVAL with ``VALUE=DURATION`` and a positive duration, SOURCE an absolute
+  ``http(s)`` URI, COLOR a CSS3 color name;
 * optionally, the number of VEVENTs equals the plan's.
 
 A finding never echoes the file at length: a value quoted in one is cut to
@@ -43,6 +46,37 @@ MAX_FINDINGS = 100
 _CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 _PARAM_RE = re.compile(r'([A-Za-z0-9-]+)=("[^"]*"|[^;:]*)')
+
+#: A DURATION value (RFC 5545 3.3.6).
+_DUR_TIME = r"T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S)"
+_DURATION_RE = re.compile(rf"[+-]?P(?:[0-9]+W|[0-9]+D(?:{_DUR_TIME})?|{_DUR_TIME})", re.ASCII)
+#: An absolute http(s) URI: the characters RFC 3986 allows, a host, no user information.
+_FEED_URI_RE = re.compile(
+    r"https?://[A-Za-z0-9._~!$&'()*+,;=:%\[\]-]+(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?",
+    re.ASCII | re.IGNORECASE,
+)
+#: The CSS3 color names (CSS Color Module Level 3, 4.3 extended color keywords), which RFC 7986
+#: 5.9 COLOR takes.
+_CSS3_NAMES = """
+    aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue
+    blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk
+    crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki
+    darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen
+    darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue
+    dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite
+    gold goldenrod gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki
+    lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan
+    lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen
+    lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime limegreen linen
+    magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen
+    mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream
+    mistyrose moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
+    palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum
+    powderblue purple red rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell
+    sienna silver skyblue slateblue slategray slategrey snow springgreen steelblue tan teal
+    thistle tomato turquoise violet wheat white whitesmoke yellow yellowgreen
+"""
+CSS3_COLORS = frozenset(_CSS3_NAMES.split())
 
 
 def _split(line: str) -> tuple[str, dict[str, str], str]:
@@ -135,6 +169,7 @@ def lint(data: bytes, expected_events: int | None = None) -> list[str]:
         problems.append("not valid UTF-8 once unfolded")
 
     counts: dict[str, int] = {}
+    feed: dict[str, list[tuple[int, dict[str, str], str]]] = {}
     tzids_defined: set[str] = set()
     tzids_used: set[str] = set()
     uids: dict[str, int] = {}
@@ -170,6 +205,8 @@ def lint(data: bytes, expected_events: int | None = None) -> list[str]:
         where = stack[-1] if stack else ""
         if where == "VCALENDAR":
             counts[name] = counts.get(name, 0) + 1
+            if name in _FEED_PROPERTIES:
+                feed.setdefault(name, []).append((n, params, value))
             if name == "METHOD" and value.upper() != "PUBLISH":
                 problems.append(
                     f"line {n}: METHOD:{show(value)}; only PUBLISH (or none) is allowed"
@@ -185,6 +222,7 @@ def lint(data: bytes, expected_events: int | None = None) -> list[str]:
     for prop in ("VERSION", "PRODID"):
         if counts.get(prop, 0) != 1:
             problems.append(f"{prop} appears {counts.get(prop, 0)} times; expected once")
+    problems.extend(_check_feed(feed))
     for tzid in sorted(tzids_used - tzids_defined):
         problems.append(f"TZID {show(tzid)} is used but no VTIMEZONE defines it")
     if tz_after_event:
@@ -240,4 +278,33 @@ def _check_event(
             problems.append(f"{at}: DTSTART and DTEND are of different value types")
         elif start[0] == end[0] and not end[1] > start[1]:
             problems.append(f"{at}: DTEND is not after DTSTART")
+    return problems
+
+
+_FEED_PROPERTIES = ("REFRESH-INTERVAL", "SOURCE", "COLOR")
+
+
+def _check_feed(feed: dict[str, list[tuple[int, dict[str, str], str]]]) -> list[str]:
+    """RFC 7986's REFRESH-INTERVAL (5.7), SOURCE (5.8) and COLOR (5.9) of the calendar."""
+    problems: list[str] = []
+    for prop, found in feed.items():
+        if len(found) > 1:
+            problems.append(f"line {found[1][0]}: {prop} appears {len(found)} times; at most once")
+        n, params, value = found[0]
+        if prop == "REFRESH-INTERVAL":
+            if params.get("VALUE", "").upper() != "DURATION":
+                problems.append(f"line {n}: REFRESH-INTERVAL needs VALUE=DURATION (RFC 7986 5.7)")
+            match = _DURATION_RE.fullmatch(value)
+            if not match or value.startswith("-") or not any(c in "123456789" for c in value):
+                problems.append(
+                    f"line {n}: REFRESH-INTERVAL {show(value)} is not a positive duration"
+                )
+        elif prop == "SOURCE":
+            if params.get("VALUE", "URI").upper() != "URI" or not _FEED_URI_RE.fullmatch(value):
+                problems.append(
+                    f"line {n}: SOURCE {show(value)} is not an absolute http(s) URI without "
+                    "user information"
+                )
+        elif value.lower() not in CSS3_COLORS:
+            problems.append(f"line {n}: COLOR {show(value)} is not a CSS3 color name")
     return problems

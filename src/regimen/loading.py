@@ -33,11 +33,14 @@ from regimen.cumulative import LifetimeLimit
 from regimen.dosing import Band as DoseBand
 from regimen.dosing import BandTable, Rounding, parse_level, parse_percent
 from regimen.drugs import (
+    CODE_SYSTEMS,
     DOSE_BASES,
     MAX_CYCLE_LENGTH,
     MAX_CYCLES,
+    Codes,
     DrugCourse,
     FieldError,
+    check_code,
     days_text,
 )
 from regimen.errors import InputError, LoadError, RegimenError, UnknownRegimenError
@@ -51,7 +54,14 @@ from regimen.labrules import (
     parse_condition,
 )
 from regimen.modification import MAX_GRADE, Action, AdverseEvent, Resume, Rule
-from regimen.radiotherapy import MAX_FRACTIONS, Phase, RadiotherapyCourse, TreatmentDays
+from regimen.radiotherapy import (
+    MAX_FRACTIONS,
+    MAX_FRACTIONS_PER_DAY,
+    Phase,
+    RadiotherapyCourse,
+    TreatmentDays,
+    interval_problem,
+)
 from regimen.regimen import Regimen, StartRule
 from regimen.sources import Source, SourceKind
 from regimen.terms import closest, rule_target
@@ -677,6 +687,23 @@ START = Table(
     check=_start_check,
 )
 
+
+def _phase_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Fractions a day and their interval go together; the fractions fill whole days."""
+    per_day, interval = values.get("fractions_per_day"), values.get("interval")
+    if per_day is None or "interval" not in values:
+        return
+    problem = interval_problem(per_day, interval)
+    if problem is not None:
+        yield (problem[0],), problem[1]
+    elif isinstance(values.get("fractions"), int) and values["fractions"] % per_day:
+        yield (
+            ("fractions",),
+            f"{values['fractions']} fractions at {per_day} a day leave a day with fewer: give "
+            f"a multiple of {per_day}",
+        )
+
+
 PHASE = Table(
     (
         Key("technique", _text, required=True),
@@ -684,8 +711,11 @@ PHASE = Table(
         Key("dose_per_fraction", _quantity(DOSE), required=True),
         Key("treatment_days", _one_of(TreatmentDays), default=TreatmentDays.WEEKDAYS),
         Key("source", _SOURCE_REF),
+        Key("fractions_per_day", _count(1, MAX_FRACTIONS_PER_DAY), default=1),
+        Key("interval", _quantity(DURATION)),
     ),
     model=Phase,
+    check=_phase_check,
 )
 
 RADIOTHERAPY = Table(
@@ -923,6 +953,28 @@ def _lab_rules_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
             )
 
 
+def _codes(value: Any, at: _At) -> Codes:
+    """A drug's ``codes`` table: each key a known system, each value a string of its shape
+    (or "none" where the drug has no code in that system)."""
+    if not isinstance(value, dict):
+        raise InputError('must be a table like { atc = "L01BC05", rxnorm = "12574" }')
+    found: dict[str, str] = {}
+    for system, code in value.items():
+        try:
+            if system not in CODE_SYSTEMS:
+                near = difflib.get_close_matches(system, list(CODE_SYSTEMS), n=1, cutoff=0.6)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise InputError(f"unknown code system{hint}; allowed: {', '.join(CODE_SYSTEMS)}")
+            found[system] = check_code(system, _text(code, at))
+        except _AlreadyReported:
+            raise
+        except RegimenError as exc:
+            at.reader.problem((*at.path, system), exc.what)
+    if len(found) != len(value):
+        raise _AlreadyReported("codes")
+    return Codes(**found)
+
+
 def _drug_check(values: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
     yield from _single_level_check(values)
     yield from _lab_rules_check(values)
@@ -968,6 +1020,7 @@ DRUG = Table(
             _Tables(LAB_RULE, "must be an array of tables ([[courses.lab_rules]])"),
             default=(),
         ),
+        Key("codes", _codes, default=Codes()),
     ),
     model=DrugCourse,
     check=_drug_check,

@@ -23,10 +23,26 @@ import attrs
 
 from regimen.errors import ExpressionError, InputError, RegimenError
 from regimen.sources import Source
-from regimen.units import DOSE, Dose, format_quantity, parse_quantity, quantity, require
+from regimen.units import (
+    DOSE,
+    DURATION,
+    Dose,
+    Duration,
+    format_quantity,
+    magnitude,
+    parse_quantity,
+    quantity,
+    require,
+)
 
 #: The most fractions one phase may have; more is a typo, not a treatment.
 MAX_FRACTIONS = 200
+#: The most fractions a phase may give in one day (twice- or thrice-daily).
+MAX_FRACTIONS_PER_DAY = 3
+#: Fractions of one day closer than this are refused, closer than the warning limit warned [h]
+#: (RCR: at least 6 h between fractions given the same day).
+MIN_INTERVAL_H = 6
+WARN_INTERVAL_H = 8
 
 
 class TreatmentDays(enum.Enum):
@@ -49,6 +65,40 @@ def _check_dose(instance: object, attribute: attrs.Attribute[Dose], value: Dose)
         raise InputError("must be greater than zero", where="dose per fraction")
 
 
+def interval_problem(fractions_per_day: int, interval: Duration | None) -> tuple[str, str] | None:
+    """``(key, what)`` when ``fractions_per_day`` and ``interval`` do not go together: more
+    than one fraction a day needs an interval of at least 6 h that lets the day's fractions
+    fit in one day; one fraction a day takes none."""
+    if isinstance(fractions_per_day, bool) or not isinstance(fractions_per_day, int):
+        return "fractions_per_day", f"must be a whole number, got {fractions_per_day!r}"
+    if not 1 <= fractions_per_day <= MAX_FRACTIONS_PER_DAY:
+        return "fractions_per_day", f"must be 1, 2 or 3, got {fractions_per_day}"
+    if fractions_per_day == 1:
+        if interval is not None:
+            return "interval", "only applies with fractions_per_day = 2 or 3"
+        return None
+    if interval is None:
+        return (
+            "interval",
+            f"is required with fractions_per_day = {fractions_per_day} (the time between the "
+            "fractions of a day, e.g. '6 h')",
+        )
+    hours = magnitude(require(interval, DURATION, "interval"), "h")
+    if hours < MIN_INTERVAL_H:
+        return (
+            "interval",
+            f"{format_quantity(interval)} between fractions is too short: fractions of one day "
+            f"must be at least {MIN_INTERVAL_H} h apart",
+        )
+    if (fractions_per_day - 1) * hours >= 24:
+        return (
+            "interval",
+            f"{fractions_per_day} fractions {format_quantity(interval)} apart do not fit in one "
+            "day",
+        )
+    return None
+
+
 @attrs.frozen
 class Phase:
     """One block of equal fractions.
@@ -65,6 +115,12 @@ class Phase:
         The days it may treat on (scheduling).
     source : Source or None
         The source the regimen file cites for the phase, when it cites one.
+    fractions_per_day : int
+        1 (default), 2 or 3 fractions each treatment day; ``fractions`` is then a multiple of
+        it, and the phase starts on a day of its own.
+    interval : Duration or None
+        The time between the fractions of one day [h]: required with more than one a day, at
+        least 6 h (6 to 8 h is warned: :meth:`warning`).
     """
 
     fractions: int = attrs.field(validator=_check_fractions)
@@ -72,6 +128,38 @@ class Phase:
     technique: str = ""
     treatment_days: TreatmentDays = TreatmentDays.WEEKDAYS
     source: Source | None = None
+    fractions_per_day: int = 1
+    interval: Duration | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problem = interval_problem(self.fractions_per_day, self.interval)
+        if problem is not None:
+            raise InputError(problem[1], where=problem[0])
+        if self.fractions % self.fractions_per_day:
+            raise InputError(
+                f"{self.fractions} fractions at {self.fractions_per_day} a day leave a day with "
+                f"fewer: give a multiple of {self.fractions_per_day}",
+                where="fractions",
+            )
+
+    @property
+    def per_day_text(self) -> str:
+        """``2 fractions a day, 6 h apart`` (``one fraction per treatment day`` for one)."""
+        if self.fractions_per_day == 1 or self.interval is None:
+            return "one fraction per treatment day"
+        return f"{self.fractions_per_day} fractions a day, {format_quantity(self.interval)} apart"
+
+    def warning(self) -> str | None:
+        """The warning of an interval from 6 to 8 h (None otherwise)."""
+        if self.interval is None or magnitude(self.interval, "h") >= WARN_INTERVAL_H:
+            return None
+        name = self.technique or str(self)
+        return (
+            f"{name}: {self.per_day_text}: less than {WARN_INTERVAL_H} h between fractions, "
+            "late-responding tissue may not have repaired as fully as the incomplete-repair "
+            f"factor assumes (under {MIN_INTERVAL_H} h is refused; {WARN_INTERVAL_H} h or more "
+            "is the safer choice)"
+        )
 
     @property
     def total_dose(self) -> Dose:
@@ -87,7 +175,7 @@ class Phase:
 
 @attrs.frozen
 class RadiotherapyCourse:
-    """Ordered radiotherapy phases delivered back to back, one fraction per treatment day.
+    """Ordered radiotherapy phases delivered back to back, each its fractions a treatment day.
 
     ``declared_total`` is a figure the source states (e.g. ``6100 cGy``) that ``validate``
     checks against the arithmetic; ``source`` is the source the regimen file cites for the
@@ -111,6 +199,11 @@ class RadiotherapyCourse:
     def fractions(self) -> int:
         """Planned fractions over all phases."""
         return sum(p.fractions for p in self.phases)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Each phase's interval warning (6 to 8 h between the fractions of a day)."""
+        return tuple(w for p in self.phases if (w := p.warning()) is not None)
 
 
 _NX_RE = re.compile(r"^\s*(?P<n>[^x×*]+?)\s*[x×*]\s*(?P<dose>.+?)\s*$", re.IGNORECASE)

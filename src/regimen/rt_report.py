@@ -138,6 +138,20 @@ class PhaseTerm:
     phase: Phase
     bed: Dose  # [Gy]
     linear: bool  # True when LQ-L's linear branch was used
+    #: The phase's own incomplete repair (a regimen phase of 2 or 3 fractions a day), when its
+    #: BED includes H_m.
+    repair: IncompleteRepair | None = None
+
+
+@attrs.frozen
+class NotComputed:
+    """A result that cannot be computed without a value the user must give (never a default):
+    the late-tissue BED of a phase with several fractions a day and no repair half-time."""
+
+    alpha_beta: Dose
+    tissue: str
+    origin: Origin
+    why: str
 
 
 @attrs.frozen
@@ -180,6 +194,43 @@ class BedReport:
     time: TimeCorrection | None
     warnings: tuple[str, ...]
     repair: IncompleteRepair | None = None
+    #: Per phase, its incomplete repair (a regimen phase with 2 or 3 fractions a day and a
+    #: repair half-time; None otherwise); empty when no phase has several fractions a day.
+    phase_repairs: tuple[IncompleteRepair | None, ...] = ()
+    #: Results not computed, and why (late tissue of such a phase without a repair half-time).
+    not_computed: tuple[NotComputed, ...] = ()
+
+    @property
+    def several_a_day(self) -> bool:
+        """Whether a phase gives more than one fraction a day (a regimen's own phases)."""
+        return any(p.fractions_per_day > 1 for p in self.phases)
+
+
+def _phase_repairs(
+    phases: Sequence[Phase], half: Duration | None, origin: Origin
+) -> tuple[IncompleteRepair | None, ...]:
+    """Each phase's incomplete repair: for one with 2 or 3 fractions a day and a repair
+    half-time, Thames's H_m at the phase's interval; None otherwise."""
+    if half is None:
+        return tuple(None for _ in phases)
+    return tuple(
+        incomplete_repair(p.fractions_per_day, p.interval, half, origin)
+        if p.fractions_per_day > 1
+        else None
+        for p in phases
+    )
+
+
+def not_computed_why(phases: Sequence[Phase]) -> str:
+    """Why a late-tissue result of ``phases`` is not computed without a repair half-time."""
+    several = [(i, p) for i, p in enumerate(phases, 1) if p.fractions_per_day > 1]
+    i, p = several[0]
+    name = "the phase" if len(phases) == 1 else f"phase {i} ({p.technique or p})"
+    gap = format_quantity(p.interval) if p.interval is not None else "?"
+    return (
+        f"not computed: {name} gives {p.fractions_per_day} fractions a day {gap} apart; give "
+        "--late-tissue or --repair-half-time"
+    )
 
 
 def bed_report(
@@ -193,8 +244,15 @@ def bed_report(
     repair: IncompleteRepair | None = None,
     tumour_origins: Sequence[Origin] = (),
     other_origins: Sequence[Origin] = (),
+    repair_half_time: Duration | None = None,
+    half_time_origin: Origin = GIVEN,
 ) -> BedReport:
     """Compute the BED/EQD report of a course for each alpha/beta (never summed across them).
+
+    A regimen's phase with 2 or 3 fractions a day (``Phase.fractions_per_day``, its own
+    interval): other tissue's BED of that phase includes H_m for ``repair_half_time``; without
+    one, other tissue's result is not computed (:class:`NotComputed`), never H = 0. A tumour's
+    BED assumes full repair between fractions, as for one fraction a day.
 
     The overall-time correction ``time`` applies only to ``tumour_alpha_betas``; it is an
     error to ask for it with none. With ``repair`` (fractions closer than a day), the BED of
@@ -223,14 +281,26 @@ def bed_report(
     if not given:
         given = [(quantity(v, "Gy"), "other") for v in DEFAULT_ALPHA_BETAS]
         where = [GIVEN] * len(given)
+    several = repair is None and any(p.fractions_per_day > 1 for p in phases)
+    if several and model != "lq":
+        raise InputError(
+            "incomplete repair is computed with the LQ model only", where="--fractions-per-day"
+        )
+    own = _phase_repairs(phases, repair_half_time, half_time_origin) if several else ()
     results = []
+    skipped = []
     for (ab, tissue), origin in zip(given, where, strict=True):
+        if several and tissue == "other" and repair_half_time is None:
+            skipped.append(NotComputed(ab, tissue, origin, not_computed_why(phases)))
+            continue
         applied = repair is not None and tissue == "other"
+        mine = own if tissue == "other" else ()
         terms = []
-        for p in phases:
-            if applied:
-                assert repair is not None  # noqa: S101 - applied implies repair
-                per = rb.bed_incomplete_repair([p], ab, repair.h).gy / p.fractions
+        for i, p in enumerate(phases):
+            phase_repair = mine[i] if mine else None
+            active = phase_repair if phase_repair is not None else (repair if applied else None)
+            if active is not None:
+                per = rb.bed_incomplete_repair([p], ab, active.h).gy / p.fractions
             else:
                 per = rb.bed_per_fraction(p.dose_per_fraction, ab, model, transition_dose)
             linear = (
@@ -238,10 +308,19 @@ def bed_report(
                 and transition_dose is not None
                 and magnitude(p.dose_per_fraction, "Gy") > magnitude(transition_dose, "Gy")
             )
-            terms.append(PhaseTerm(p, quantity(p.fractions * per, "Gy"), linear))
+            terms.append(PhaseTerm(p, quantity(p.fractions * per, "Gy"), linear, phase_repair))
         if applied:
             assert repair is not None  # noqa: S101 - applied implies repair
             b = rb.bed_incomplete_repair(phases, ab, repair.h)
+        elif any(r is not None for r in mine):
+            parts = [
+                rb.bed_incomplete_repair([p], ab, r.h) if r is not None else rb.bed([p], ab)
+                for p, r in zip(phases, mine, strict=True)
+            ]
+            b = parts[0]
+            for part in parts[1:]:
+                b = b + part
+            applied = True
         else:
             b = rb.bed(phases, ab, model, transition_dose)
         with_repair = with_repair_eqd2 = None
@@ -273,7 +352,7 @@ def bed_report(
                 with_repair_eqd2=with_repair_eqd2,
             )
         )
-    warnings = []
+    warnings = [w for p in phases if (w := p.warning()) is not None]
     if repair is not None and magnitude(repair.interval, "h") < WARN_INTERVAL_H:
         warnings.append(
             f"{format_quantity(repair.interval)} between fractions is less than "
@@ -297,6 +376,8 @@ def bed_report(
         time=time,
         warnings=tuple(warnings),
         repair=repair,
+        phase_repairs=own,
+        not_computed=tuple(skipped),
     )
 
 

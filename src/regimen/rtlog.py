@@ -520,41 +520,25 @@ def record(
     default); a tumour's BED is computed with full repair between fractions (its repair is not
     credited). BED_T (tumour, with ``time``) uses each schedule's own T.
     """
-    from regimen.radiobiology import thames_h
 
     assert plan.rt_log is not None  # noqa: S101 - a record needs a log
     t = overall_time(plan, baseline, course_id, convention)
     if t is None:
         raise InputError(f"{course_id} has no fraction", where=plan.rt_log.where)
     events = plan.course_events(course_id)
-    days: dict[dt.date, list[Event]] = {}
-    for e in _given(plan, course_id):
-        days.setdefault(e.date, []).append(e)
-    repair: list[RepairDay] = []
-    for date, day in days.items():
-        if len(day) < 2:
-            continue
-        if repair_half_time is None:
-            raise InputError(
-                f"has {len(day)} fractions on {date.isoformat()}: the late-tissue BED needs "
-                "the tissue's repair half-time for the incomplete-repair factor (--repair-half-"
-                "time or --late-tissue); there is no default",
-                where=plan.rt_log.where,
-            )
-        clocks = sorted(e.clock for e in day if e.clock is not None)
-        gaps = [
-            (b.hour * 60 + b.minute - a.hour * 60 - a.minute) / 60
-            for a, b in itertools.pairwise(clocks)
-        ]
-        interval = quantity(min(gaps), "h")
-        repair.append(
-            RepairDay(date, len(day), interval, thames_h(len(day), interval, repair_half_time))
-        )
+    where = plan.rt_log.where
+    repair = _repair_days(plan, course_id, repair_half_time, where)
     h_of = {r.date: r.h for r in repair}
-    planned_terms = _terms([(e.dose, 0.0) for e in _given(baseline, course_id)])
+    h_planned = {r.date: r.h for r in _repair_days(baseline, course_id, repair_half_time, where)}
     results = []
     for ab, tissue in given:
         late = tissue != "tumour"
+        planned_terms = _terms(
+            [
+                (e.dose, h_planned.get(e.date, 0.0) if late else 0.0)
+                for e in _given(baseline, course_id)
+            ]
+        )
         actual_terms = _terms(
             [(e.dose, h_of.get(e.date, 0.0) if late else 0.0) for e in _given(plan, course_id)]
         )
@@ -580,6 +564,44 @@ def record(
         tuple(results),
         time.kickoff_time if time is not None else None,
     )
+
+
+def _repair_days(plan: Plan, course_id: str, half: Duration | None, where: str) -> list[RepairDay]:
+    """Thames's factor of each day of ``plan`` with two or three fractions given or planned:
+    the day's shortest interval between logged times, or the phase's own interval for
+    fractions laid as planned (a phase of several a day); an error without a repair half-time
+    (never a silent default)."""
+    from regimen.radiobiology import thames_h
+    from regimen.radiotherapy import RadiotherapyCourse
+
+    course = plan.regimen.course(course_id)
+    assert isinstance(course, RadiotherapyCourse)  # noqa: S101 - fractions are radiotherapy's
+    days: dict[dt.date, list[Event]] = {}
+    for e in _given(plan, course_id):
+        days.setdefault(e.date, []).append(e)
+    repair: list[RepairDay] = []
+    for date, day in days.items():
+        if len(day) < 2:
+            continue
+        if half is None:
+            raise InputError(
+                f"has {len(day)} fractions on {date.isoformat()}: the late-tissue BED needs "
+                "the tissue's repair half-time for the incomplete-repair factor (--repair-half-"
+                "time or --late-tissue); there is no default",
+                where=where,
+            )
+        clocks = sorted(e.clock for e in day if e.clock is not None)
+        gaps = [
+            (b.hour * 60 + b.minute - a.hour * 60 - a.minute) / 60
+            for a, b in itertools.pairwise(clocks)
+        ]
+        if len(clocks) < len(day):  # laid as planned: the phase's interval
+            phase = course.phases[(day[0].phase or 1) - 1]
+            assert phase.interval is not None  # noqa: S101 - several a day need one
+            gaps = [magnitude(phase.interval, "h")]
+        interval = quantity(min(gaps), "h")
+        repair.append(RepairDay(date, len(day), interval, thames_h(len(day), interval, half)))
+    return repair
 
 
 def _terms(fractions: Sequence[tuple[Quantity | None, float]]) -> tuple[Term, ...]:

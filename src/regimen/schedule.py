@@ -9,9 +9,10 @@ Placement
     ``gap`` days after X's last treatment day; ``with = X`` starts on X's first day;
     ``course_starts`` overrides any of these.
 Radiotherapy
-    One fraction per treatment day, phases back to back: Monday to Friday by default, less the
-    public holidays of ``holidays_country``; with ``treat_makeup_days`` also on the official
-    weekend make-up working days (China's adjusted working days).
+    One fraction per treatment day (a twice- or thrice-daily phase: its 2 or 3, sessions 1..m,
+    each phase starting on a day of its own), phases back to back: Monday to Friday by default,
+    less the public holidays of ``holidays_country``; with ``treat_makeup_days`` also on the
+    official weekend make-up working days (China's adjusted working days).
 Drugs
     Every calendar day of the cycle's dosing days. Holds, reductions, resumptions,
     discontinuation and moved day 1s follow :mod:`regimen.modification`.
@@ -496,6 +497,7 @@ def build_plan(
     outcomes: dict[str, DrugOutcome] = {}
     notes: list[str] = []
     warnings = _option_warnings(regimen, calendar, treat_makeup_days)
+    warnings += [w for c in regimen.radiotherapy for w in c.warnings]
     warnings += list(rt_log.warnings) if rt_log else []
     labs = None if lab_results is None else by_test(lab_results)
     if labs is None:
@@ -699,9 +701,11 @@ def _radiotherapy(
     calendar: TreatmentDayCalendar,
     log: _Log | None = None,
 ) -> tuple[list[Event], list[Skipped]]:
-    """One fraction a treatment day from ``begin``; with an RT log, a day with rows gets those
-    rows instead (delivered: the next fraction with its dose; missed: the fraction due, shown
-    missed), on any day the log may use (:meth:`_Log.check`)."""
+    """One fraction a treatment day from ``begin`` (a phase with m a day: m, sessions 1..m,
+    never running into the next phase); with an RT log, a day with rows gets those rows instead
+    (delivered: the next fraction with its dose; missed: the fraction due, shown missed), on
+    any day the log may use (:meth:`_Log.check`); a day of a phase with m a day needs a row for
+    each fraction the plan lays that day."""
     events: list[Event] = []
     skipped: list[Skipped] = []
     slots = [
@@ -728,6 +732,8 @@ def _radiotherapy(
         p_index, phase, k = slots[min(number, total - 1)]
         if rows and rows[0].date == date:
             assert log is not None  # noqa: S101 - rows come from a log
+            if number < total and phase.fractions_per_day > 1:
+                _check_day(log.log, rows, _per_day(phase, k), phase, p_index)
             while rows and rows[0].date == date:
                 row = rows.popleft()
                 if number >= total:
@@ -762,9 +768,16 @@ def _radiotherapy(
             date = rows[0].date  # only rows beyond the last fraction are left: refused above
             continue
         elif calendar.treats(date, phase.treatment_days):
-            number += 1
             unlogged += bool(rows)
-            events.append(_fraction(course, date, number, p_index, phase, k))
+            several, count = phase.fractions_per_day > 1, _per_day(phase, k)
+            for session in range(1, count + 1):
+                number += 1
+                p_index, phase, k = slots[number - 1]
+                events.append(
+                    _fraction(
+                        course, date, number, p_index, phase, k, None, session * several, count
+                    )
+                )
         else:
             name = calendar.holiday(date)
             if name and (phase.treatment_days is TreatmentDays.EVERY_DAY or date.weekday() < 5):
@@ -778,6 +791,28 @@ def _radiotherapy(
     return events, skipped
 
 
+def _per_day(phase: Phase, k: int) -> int:
+    """Fractions laid on a treatment day whose first is the ``k``-th of ``phase``: its
+    fractions a day, fewer when the phase has fewer left (it never runs into the next)."""
+    return min(phase.fractions_per_day, phase.fractions - k + 1)
+
+
+def _check_day(
+    log: RtLog, rows: collections.deque[RtRow], expected: int, phase: Phase, p_index: int
+) -> None:
+    """A logged day of a phase with several fractions a day has a row for each (delivered or
+    missed): a fraction the log leaves out of such a day is not moved silently."""
+    day = [r for r in rows if r.date == rows[0].date]
+    if len(day) != expected:
+        name = phase.technique or f"phase {p_index}"
+        raise log.error(
+            day[-1],
+            f"the rows on {day[0].date.isoformat()} ({len(day)}) are not the {expected} "
+            f"fractions {name} gives that day ({phase.per_day_text}): log each session, "
+            "delivered or missed",
+        )
+
+
 def _fraction(
     course: RadiotherapyCourse,
     date: dt.date,
@@ -786,12 +821,18 @@ def _fraction(
     phase: Phase,
     k: int,
     missed: RtRow | None = None,
+    session: int = 0,
+    of: int = 1,
 ) -> Event:
-    """Fraction ``number`` (the ``k``-th of phase ``p_index``) on ``date``, planned or missed."""
+    """Fraction ``number`` (the ``k``-th of phase ``p_index``) on ``date``, planned or missed;
+    planned in a phase of several fractions a day, session ``session`` (0: none) of the ``of``
+    laid that day."""
     technique = phase.technique or f"Phase {p_index}"
     label = f"Radiotherapy {number} of {course.fractions}"
     if len(course.phases) > 1:
         label += f" ({technique} {k} of {phase.fractions})"
+    if of > 1:
+        label += f", session {session} of {of} that day"
     return Event(
         date=date,
         course=course.id,
@@ -803,7 +844,7 @@ def _fraction(
         phase=p_index,
         technique=technique,
         status="missed" if missed else "planned",
-        session=missed.session if missed else None,
+        session=missed.session if missed else (session or None),
         clock=missed.time if missed else None,
         reason=missed.reason if missed else "",
     )

@@ -20,6 +20,7 @@ CALENDAR_FORMATS: dict[str, tuple[str, str]] = {
     "json": ("regimen.export.calendar", "render_json"),
     "ics": ("regimen.export.ics", "render"),
     "html": ("regimen.export.html", "render"),
+    "fhir": ("regimen.export.fhir", "render"),
 }
 
 

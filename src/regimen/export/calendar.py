@@ -685,6 +685,9 @@ def plan_data(
         "warnings": list(plan.warnings),
         "needs_review": review_data(plan),
         "status": status_data(plan, as_of),
+        # Each drug course's codes as its regimen file gives them (null: the drug has none in
+        # that system); courses without a codes table are left out.
+        "codes": {c.id: c.codes.to_json() for c in plan.regimen.drugs if c.codes.given()},
     }
 
 

@@ -36,9 +36,9 @@ def describe(regimen: Regimen) -> str:
             out.append(f"[{c.id}] radiotherapy{': ' + c.name if c.name else ''}")
             for i, p in enumerate(c.phases, 1):
                 out.append(
-                    f"  phase {i}: {p.technique}, {p}, one fraction per treatment day "
-                    f"({p.treatment_days.value})"
+                    f"  phase {i}: {p.technique}, {p}, {p.per_day_text} ({p.treatment_days.value})"
                 )
+            out += [f"  warning: {w}" for w in c.warnings]
             if c.declared_total is not None:
                 out.append(f"  declared total: {format_quantity(c.declared_total)}")
         elif isinstance(c, DrugCourse):

@@ -35,6 +35,11 @@
   escapes TEXT values (RFC 5545 3.3.11), replaces any control character (C0, DEL, C1, a lone CR,
   a lone surrogate) that reaches it with U+FFFD instead of writing it, and folds at 75 octets
   without splitting a UTF-8 sequence or a backslash escape.
+* A feed (``feed_url``, :func:`check_feed_url`): the RFC 7986 calendar properties a
+  subscription needs, NAME (always written), DESCRIPTION, REFRESH-INTERVAL (:data:`REFRESH`),
+  SOURCE (the URL) and COLOR (:data:`FEED_COLOR`), plus X-PUBLISHED-TTL, the same interval
+  for clients that read only that; the events and their UIDs and SEQUENCEs are the same with
+  or without it, so a client refreshing the feed updates each event in place.
 * Private by default: SUMMARY is neutral ("Treatment day: cycle 2, day 3", "Radiotherapy 4 of
   13", "No dose today (on hold)", "Treatment stopped"); drug names and doses go in SUMMARY and
   the calendar's name only with ``with_drug_names``; CLASS:PRIVATE; no patient identifier.
@@ -60,8 +65,9 @@ from regimen.export.calendar import basis_lines, decision_text, per_area_levels
 from regimen.export.words import Words
 from regimen.files import printable
 from regimen.modification import AdverseEvent, DecisionKind
+from regimen.radiotherapy import RadiotherapyCourse
 from regimen.schedule import Event, Plan
-from regimen.units import Quantity, format_quantity
+from regimen.units import Quantity, format_quantity, magnitude
 
 #: Namespace for event UIDs (uuid5 of the project's URL-like name).
 UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/ics")
@@ -77,6 +83,23 @@ _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 #: The units a fold may not split: a backslash escape, else one character.
 _TOKEN_RE = re.compile(r"\\.|.", re.DOTALL)
 
+#: How often a subscribed client should fetch the feed again (RFC 7986 REFRESH-INTERVAL): the
+#: plan changes with AE-log and RT-log rows, entered at most a few times a day in clinic, so a
+#: change made at a visit reaches the phone by the next morning's dose; a shorter interval only
+#: adds load on the hospital's server (and many clients poll on their own schedule anyway).
+REFRESH = "PT12H"
+#: The feed's COLOR (RFC 7986 5.9: a CSS3 color name): calm and legible in light and dark themes.
+FEED_COLOR = "teal"
+#: The feed's DESCRIPTION: neutral, like the SUMMARY lines (no drug, no patient).
+FEED_DESCRIPTION = (
+    "Treatment calendar made by regimen. It updates when the treatment plan changes; "
+    "follow your care team's instructions if they differ."
+)
+#: The longest feed URL accepted [characters] (the limit browsers and servers commonly keep).
+MAX_URL = 2000
+#: The characters RFC 3986 allows in a URI (a percent sign only before two hex digits).
+_URI_CHARS_RE = re.compile(r"(?:[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*", re.ASCII)
+
 ItemKind = Literal["fraction", "dose", "held", "stopped", "cancelled", "unstopped"]
 
 
@@ -90,6 +113,54 @@ class IcsOptions:
     reminder: dt.time | None = None
     with_drug_names: bool = False
     plan_id: str = ""
+    #: The address the calendar is published at (a feed); "" for a plain file.
+    feed_url: str = ""
+
+
+def check_feed_url(url: str, where: str = "--feed-url") -> str:
+    """``url`` unchanged if a feed may be published at it: an absolute ``https`` (or ``http``,
+    for a server inside the hospital's network) URL with a host, no user name or password, no
+    space, control or non-ASCII character (percent-encode those, RFC 3986), at most
+    :data:`MAX_URL` characters; else a one-line error.
+
+    >>> check_feed_url("https://calendars.example.org/p/3f9c.ics")
+    'https://calendars.example.org/p/3f9c.ics'
+    >>> check_feed_url("https://")
+    Traceback (most recent call last):
+    ...
+    regimen.errors.InputError: --feed-url: 'https://' has no host
+    """
+    from urllib.parse import urlsplit
+
+    if not url:
+        raise InputError("is empty; give the https:// address the calendar is published at", where)
+    if len(url) > MAX_URL:
+        raise InputError(f"is {len(url)} characters long; at most {MAX_URL}", where)
+    if _CONTROL_RE.search(url):
+        raise InputError("holds a control character", where)
+    shown = printable(url if len(url) <= 40 else url[:40] + "...")
+    if not _URI_CHARS_RE.fullmatch(url):
+        raise InputError(
+            f"'{shown}' holds a space or a character a URL may not hold; percent-encode it "
+            "(RFC 3986)",
+            where,
+        )
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("https", "http"):
+        raise InputError(f"must begin with https:// (or http://), got '{shown}'", where)
+    if "@" in parts.netloc:
+        raise InputError(
+            "holds a user name or password (user:password@); a feed address must not carry "
+            "credentials",
+            where,
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise InputError(f"'{shown}' has an invalid port", where) from None
+    if not parts.hostname:
+        raise InputError(f"'{shown}' has no host", where)
+    return url
 
 
 def parse_hhmm(text: str, where: str) -> dt.time:
@@ -126,6 +197,7 @@ def options(
     reminder: str | None = None,
     with_drug_names: bool = False,
     plan_id: str = "",
+    feed_url: str | None = None,
 ) -> IcsOptions:
     """Validate raw option values into :class:`IcsOptions`.
 
@@ -154,6 +226,7 @@ def options(
         reminder=remind,
         with_drug_names=with_drug_names,
         plan_id=plan_id,
+        feed_url=check_feed_url(feed_url) if feed_url is not None else "",
     )
 
 
@@ -307,6 +380,19 @@ def _category(plan: Plan, course_id: str, with_names: bool) -> str:
     return f"Treatment ({course.route})"
 
 
+def _later_session(plan: Plan, e: Event) -> dt.timedelta:
+    """How long after the day's first fraction a planned fraction of a phase of several a day
+    is given: (session - 1) x the phase's interval (zero otherwise)."""
+    if e.kind != "fraction" or e.status != "planned" or not e.session or e.clock is not None:
+        return dt.timedelta(0)
+    course = plan.regimen.course(e.course)
+    assert isinstance(course, RadiotherapyCourse)  # noqa: S101 - fractions are radiotherapy's
+    interval = course.phases[(e.phase or 1) - 1].interval
+    if interval is None:
+        return dt.timedelta(0)
+    return dt.timedelta(hours=magnitude(interval, "h") * (e.session - 1))
+
+
 def _summary(plan: Plan, e: Event, with_names: bool) -> str:
     course = plan.regimen.course(e.course)
     if e.status == "missed":
@@ -314,6 +400,8 @@ def _summary(plan: Plan, e: Event, with_names: bool) -> str:
     if e.kind == "fraction":
         assert e.fraction is not None  # noqa: S101 - fraction events carry their number
         text = f"Radiotherapy {e.fraction} of {e.fractions_total}"
+        if e.status == "planned" and e.session:
+            text += f" (session {e.session} of the day)"
         if with_names and e.dose is not None:
             text += f": {format_quantity(e.dose)} {e.technique}"
         return text
@@ -560,6 +648,14 @@ def render(plan: Plan, opts: IcsOptions, baseline: Plan | None = None) -> str:
         content_line("NAME", name, text=True),
         content_line("X-WR-CALNAME", name, text=True),
     ]
+    if opts.feed_url:
+        lines += [
+            content_line("DESCRIPTION", FEED_DESCRIPTION, text=True),
+            content_line("REFRESH-INTERVAL", REFRESH, "VALUE=DURATION"),
+            content_line("X-PUBLISHED-TTL", REFRESH),
+            content_line("SOURCE", opts.feed_url, "VALUE=URI"),
+            content_line("COLOR", FEED_COLOR),
+        ]
     items = _items(plan, baseline, opts.plan_id)
     timed = opts.tz is not None and opts.time is not None
     if opts.tz is not None and items:
@@ -610,6 +706,8 @@ def render(plan: Plan, opts: IcsOptions, baseline: Plan | None = None) -> str:
         if timed:
             assert opts.time is not None and opts.tz is not None  # noqa: S101 - timed
             start = dt.datetime.combine(item.date, opts.time)
+            if item.event is not None:
+                start += _later_session(plan, item.event)
             end = start + dt.timedelta(minutes=EVENT_MINUTES)
             lines.append(content_line("DTSTART", _local(start), f"TZID={opts.tz}"))
             lines.append(content_line("DTEND", _local(end), f"TZID={opts.tz}"))

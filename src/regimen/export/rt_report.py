@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from regimen.rt_report import BedReport, BedResult, IsoeffectReport, Origin
+from regimen.rt_report import BedReport, BedResult, IncompleteRepair, IsoeffectReport, Origin
 from regimen.units import Dose, Quantity, format_number, format_quantity, to_json, to_unit
 
 AB = "α/β"
@@ -42,11 +42,29 @@ def _phase_name(report: BedReport, index: int) -> str:
     return p.technique or f"Phase {index + 1}"
 
 
-def _repair_lines(report: BedReport) -> list[str]:
-    """Thames's H_m with its numbers (twice- or thrice-daily fractions)."""
-    ir = report.repair
-    if ir is None:
+def _phase_repair_lines(report: BedReport) -> list[str]:
+    """A regimen's phases of 2 or 3 fractions a day: each one's H_m with its numbers, or why
+    the late-tissue results are not computed; tumours assume full repair."""
+    if not report.several_a_day:
         return []
+    out: list[str] = []
+    for i, ir in enumerate(report.phase_repairs):
+        if ir is not None:
+            out += _h_lines(ir, f"{_phase_name(report, i)}: ")
+    if report.not_computed:
+        out.append(
+            "Incomplete repair (Thames): results for tissue other than a tumour "
+            + report.not_computed[0].why.replace("not computed: ", "are not computed: ")
+        )
+    out.append(
+        "  Other tissue: its BED includes H_m where a phase gives several fractions a day. "
+        "Tumour: full repair between fractions is assumed (no H_m), as for one a day"
+    )
+    return out
+
+
+def _h_lines(ir: IncompleteRepair, name: str = "") -> list[str]:
+    """H_m of ``ir`` with its numbers."""
     m, dt, half = (
         ir.fractions_per_day,
         format_quantity(ir.interval),
@@ -54,12 +72,22 @@ def _repair_lines(report: BedReport) -> list[str]:
     )
     theta, h = format_number(ir.theta, 4), format_number(ir.h, 4)
     return [
-        f"Incomplete repair (Thames): {m} fractions a day, {dt} apart; repair half-time "
+        f"Incomplete repair (Thames): {name}{m} fractions a day, {dt} apart; repair half-time "
         f"T1/2 = {half} ({ir.half_time_origin.text()})",
         f"  theta = exp(-ln 2 x dt / T1/2) = exp(-ln 2 x {dt} / {half}) = {theta}",
         f"  H_m = (2 / m) x (theta / (1 - theta)) x (m - (1 - theta^m) / (1 - theta)) = "
         f"(2 / {m}) x ({theta} / (1 - {theta})) x ({m} - (1 - {theta}^{m}) / (1 - {theta})) "
         f"= {h}",
+    ]
+
+
+def _repair_lines(report: BedReport) -> list[str]:
+    """Thames's H_m with its numbers (twice- or thrice-daily fractions)."""
+    ir = report.repair
+    if ir is None:
+        return _phase_repair_lines(report)
+    return [
+        *_h_lines(ir),
         "  Other tissue: its BED includes H_m. Tumour: its BED is given without H_m (its own "
         "repair half-time is not known here), and with H_m beside it",
     ]
@@ -76,7 +104,9 @@ def _result_lines(report: BedReport, r: BedResult) -> list[str]:
         p = t.phase
         n, d = p.fractions, _gy(p.dose_per_fraction)
         name = _phase_name(report, i)
-        if r.repair_applied:
+        if t.repair is not None:
+            h = format_number(t.repair.h, 4)
+        if report.repair is not None or t.repair is not None:
             lines.append(
                 f"  {name}: BED = n x d x (1 + d x (1 + H_m) / ({AB})) = {n} x {d} x "
                 f"(1 + {d} x (1 + {h}) / {ab}) = {_d(t.bed)}"
@@ -154,7 +184,12 @@ def bed_text(report: BedReport, title: str = "") -> str:
     lines = [title] if title else []
     lines.append(
         "Fractionation: "
-        + " + ".join(f"{p}" + (f" ({p.technique})" if p.technique else "") for p in report.phases)
+        + " + ".join(
+            f"{p}"
+            + (f" ({p.technique})" if p.technique else "")
+            + (f", {p.per_day_text}" if p.fractions_per_day > 1 else "")
+            for p in report.phases
+        )
     )
     lines.append(
         "Total physical dose = "
@@ -172,6 +207,9 @@ def bed_text(report: BedReport, title: str = "") -> str:
                 "(--tumour-alpha-beta); correcting late-responding tissue for repopulation "
                 "would understate its BED"
             )
+    for nc in report.not_computed:
+        label = f" ({nc.origin.text()})" if nc.origin.preset is not None else ""
+        lines += ["", f"{AB} = {_gy(nc.alpha_beta)}{label}", f"  BED, EQD2: {nc.why}"]
     if report.warnings:
         lines.append("")
         lines.extend(f"Warning: {w}" for w in report.warnings)
@@ -198,6 +236,34 @@ def origin_data(origin: Origin) -> dict[str, Any] | None:
     }
 
 
+def _repair_data(ir: IncompleteRepair) -> dict[str, Any]:
+    return {
+        "h": round(ir.h, JSON_PLACES),
+        "fractions_per_day": ir.fractions_per_day,
+        "interval": _q(ir.interval),
+        "repair_half_time": _q(ir.repair_half_time),
+        "repair_half_time_preset": origin_data(ir.half_time_origin),
+    }
+
+
+def _phase_data(report: BedReport, i: int) -> dict[str, Any]:
+    """A phase in ``bed``/``dose`` JSON; one of 2 or 3 fractions a day adds them, its
+    interval and ``incomplete_repair`` (null when no repair half-time was given)."""
+    p = report.phases[i]
+    item: dict[str, Any] = {
+        "technique": p.technique,
+        "fractions": p.fractions,
+        "dose_per_fraction": _q(p.dose_per_fraction),
+        "total_dose": _q(p.total_dose),
+    }
+    if p.fractions_per_day > 1 and p.interval is not None:
+        ir = report.phase_repairs[i] if report.phase_repairs else None
+        item["fractions_per_day"] = p.fractions_per_day
+        item["interval"] = _q(p.interval)
+        item["incomplete_repair"] = _repair_data(ir) if ir is not None else None
+    return item
+
+
 def bed_data(report: BedReport) -> dict[str, Any]:
     """The ``bed`` JSON contract (docs/design.md)."""
     results = []
@@ -215,7 +281,7 @@ def bed_data(report: BedReport) -> dict[str, Any]:
             }
         item["tissue"] = r.tissue
         item["preset"] = origin_data(r.origin)
-        if report.repair is not None:
+        if report.repair is not None or report.several_a_day:
             item["incomplete_repair_applied"] = r.repair_applied
         if r.with_repair is not None and r.with_repair_eqd2 is not None:
             item["with_incomplete_repair"] = {
@@ -230,17 +296,20 @@ def bed_data(report: BedReport) -> dict[str, Any]:
                 item["eqd"]["time_corrected_dose"] = _q(r.corrected_eqd, "Gy")
             item["k"] = _q(r.k)
         results.append(item)
+    for nc in report.not_computed:
+        results.append(
+            {
+                "alpha_beta": _q(nc.alpha_beta, "Gy"),
+                "bed": None,
+                "eqd2": None,
+                "why": nc.why,
+                "tissue": nc.tissue,
+                "preset": origin_data(nc.origin),
+            }
+        )
     data: dict[str, Any] = {
         "model": report.model,
-        "phases": [
-            {
-                "technique": p.technique,
-                "fractions": p.fractions,
-                "dose_per_fraction": _q(p.dose_per_fraction),
-                "total_dose": _q(p.total_dose),
-            }
-            for p in report.phases
-        ],
+        "phases": [_phase_data(report, i) for i in range(len(report.phases))],
         "total_dose": _q(report.total_dose, "Gy"),
         "results": results,
         "warnings": list(report.warnings),
@@ -259,14 +328,7 @@ def bed_data(report: BedReport) -> dict[str, Any]:
             "preset": origin_data(report.time.rate_origin),
         }
     if report.repair is not None:
-        ir = report.repair
-        data["incomplete_repair"] = {
-            "h": round(ir.h, JSON_PLACES),
-            "fractions_per_day": ir.fractions_per_day,
-            "interval": _q(ir.interval),
-            "repair_half_time": _q(ir.repair_half_time),
-            "repair_half_time_preset": origin_data(ir.half_time_origin),
-        }
+        data["incomplete_repair"] = _repair_data(report.repair)
     return data
 
 
