@@ -1300,24 +1300,10 @@ def parse_lab_log(text: str, where: str) -> tuple[LabResult, ...]:
     from regimen.patient import LAB_TESTS, parse_lab
     from regimen.schedule import MAX_DATE, MIN_DATE
 
-    rows = list(_csv_rows(text, where))
-    if not rows:
-        raise LoadError(where, [("", "is empty; expected a header 'date,test,value'")])
-    header_line, header = rows[0]
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in LAB_COLUMNS if c not in names]
-    unknown = [n for n in names if n not in LAB_COLUMNS + LAB_OPTIONAL]
-    if missing or unknown or len(set(names)) != len(names):
-        parts = [f"missing column {', '.join(map(repr, missing))}"] if missing else []
-        parts += [f"unknown column {', '.join(map(repr, unknown))}"] if unknown else []
-        parts += [] if parts else ["a column is named twice"]
-        expected = " (expected date,test,value[,note])"
-        raise LoadError(where, [(f"line {header_line}", "; ".join(parts) + expected)])
-    if len(rows) - 1 > MAX_LAB_ROWS:
-        raise LoadError(where, [("", f"has more than {MAX_LAB_ROWS} rows")])
+    names, rows = csv_table(text, where, LAB_COLUMNS, LAB_OPTIONAL, MAX_LAB_ROWS)
     problems: list[tuple[str, str]] = []
     seen: dict[tuple[dt.date, str], LabResult] = {}
-    for line, row in rows[1:]:
+    for line, row in rows:
         try:
             if len(row) != len(names):
                 raise InputError(f"has {len(row)} fields; the header has {len(names)}")
@@ -1351,6 +1337,38 @@ def parse_lab_log(text: str, where: str) -> tuple[LabResult, ...]:
     if problems:
         raise LoadError(where, problems)
     return tuple(seen.values())
+
+
+def csv_table(
+    text: str,
+    where: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    max_rows: int,
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    r"""A log CSV's column names (lower case) and its data rows with their line numbers; a
+    missing, unknown or repeated column or too many rows is a one-line error naming the file.
+
+    >>> csv_table("date,Status\n2026-10-05,delivered\n", "log.csv", ("date", "status"), (), 9)
+    (['date', 'status'], [(2, ['2026-10-05', 'delivered'])])
+    """
+    rows = list(_csv_rows(text, where))
+    if not rows:
+        raise LoadError(where, [("", f"is empty; expected a header '{','.join(required)}'")])
+    header_line, header = rows[0]
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in required if c not in names]
+    unknown = [n for n in names if n not in required + optional]
+    if missing or unknown or len(set(names)) != len(names):
+        parts = [f"missing column {', '.join(map(repr, missing))}"] if missing else []
+        parts += [f"unknown column {', '.join(map(repr, unknown))}"] if unknown else []
+        parts += [] if parts else ["a column is named twice"]
+        expected = ",".join(required) + "".join(f"[,{c}]" for c in optional)
+        what = "; ".join(parts) + f" (expected {expected})"
+        raise LoadError(where, [(f"line {header_line}", what)])
+    if len(rows) - 1 > max_rows:
+        raise LoadError(where, [("", f"has more than {max_rows} rows")])
+    return names, rows[1:]
 
 
 def _csv_rows(text: str, where: str) -> Iterator[tuple[int, list[str]]]:

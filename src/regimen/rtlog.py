@@ -148,27 +148,13 @@ def load_rt_log(path: Path, regimen: Regimen, where: str | None = None) -> RtLog
 
 def parse_rt_log(text: str, where: str, regimen: Regimen) -> RtLog:
     """Parse RT-log CSV text; every problem is reported at once as ``file: line N: what``."""
-    from regimen.loading import _csv_rows
+    from regimen.loading import csv_table
 
-    rows = list(_csv_rows(text, where))
-    if not rows:
-        raise LoadError(where, [("", "is empty; expected a header 'date,status'")])
-    header_line, header = rows[0]
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in COLUMNS if c not in names]
-    unknown = [n for n in names if n not in COLUMNS + OPTIONAL]
-    if missing or unknown or len(set(names)) != len(names):
-        parts = [f"missing column {', '.join(map(repr, missing))}"] if missing else []
-        parts += [f"unknown column {', '.join(map(repr, unknown))}"] if unknown else []
-        parts += [] if parts else ["a column is named twice"]
-        expected = " (expected date,status[,dose][,session][,time][,reason][,course])"
-        raise LoadError(where, [(f"line {header_line}", "; ".join(parts) + expected)])
-    if len(rows) - 1 > MAX_ROWS:
-        raise LoadError(where, [("", f"has more than {MAX_ROWS} rows")])
+    names, rows = csv_table(text, where, COLUMNS, OPTIONAL, MAX_ROWS)
     courses = tuple(c.id for c in regimen.radiotherapy)
     problems: list[tuple[str, str]] = []
     parsed: list[RtRow] = []
-    for line, raw in rows[1:]:
+    for line, raw in rows:
         try:
             if len(raw) != len(names):
                 raise InputError(f"has {len(raw)} fields; the header has {len(names)}")
