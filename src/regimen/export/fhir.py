@@ -184,6 +184,14 @@ def _days_extension(days: Sequence[int]) -> dict[str, Any]:
     }
 
 
+def _infusion(course: DrugCourse) -> str | None:
+    """``as one intravenous infusion on days 1 and 8 of each 21-day cycle`` for a course given
+    as one infusion a dosing day (None otherwise): "once daily" misreads such a course."""
+    from regimen.export.words import Words
+
+    return Words("en").infusion(course)
+
+
 def _drug_action(course: DrugCourse) -> dict[str, Any]:
     levels = [format_level(q) for q in course.dose_levels]
     start = format_level(course.start_level or course.dose_levels[0])
@@ -192,8 +200,11 @@ def _drug_action(course: DrugCourse) -> dict[str, Any]:
         if course.cycles is not None
         else "open-ended (until progression or unacceptable toxicity)"
     )
+    infusion = _infusion(course)
     text = (
-        f"{course.drug} {start} {course.route} {course.frequency}, "
+        f"{course.drug} {start} {infusion}, {cycles}"
+        if infusion is not None
+        else f"{course.drug} {start} {course.route} {course.frequency}, "
         f"{days_text(course.dosing_days)} of {course.cycle_length}-day cycles, {cycles}"
     )
     documentation = [
@@ -346,8 +357,9 @@ def _medication_request(
         "periodUnit": "d",
     }
     days = tuple(e.day for e in run if e.day is not None)
+    how = _infusion(course) or f"{course.route} {course.frequency}"
     text = (
-        f"{format_quantity(dose)} {course.route} {course.frequency}, "
+        f"{format_quantity(dose)} {how}, "
         f"{first.date.isoformat()} to {last.date.isoformat()} "
         f"(cycle {cycle}, {days_text(days)})"
     )
