@@ -1162,3 +1162,10 @@ def test_incomplete_repair_only_adds_bed_and_zero_h_is_plain_lq(specs, ab, h):
     plain = rb.bed(phases, gy(ab))
     assert rb.bed_incomplete_repair(phases, gy(ab), 0.0).gy == pytest.approx(plain.gy, rel=1e-12)
     assert rb.bed_incomplete_repair(phases, gy(ab), h).gy > plain.gy
+
+
+def test_thames_h_names_a_half_time_that_is_not_a_duration() -> None:
+    from regimen.radiobiology import thames_h
+
+    with pytest.raises(UnitError, match="repair half-time"):
+        thames_h(2, quantity(6, "h"), quantity(1.5, "Gy"))  # type: ignore[arg-type]

@@ -636,3 +636,65 @@ def test_record_text_and_json_show_the_incomplete_repair_factor() -> None:
         "interval": {"value": 6, "unit": "h"},
         "repair_half_time": {"value": 1.5, "unit": "h"},
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# fields and branches the mutation run found unpinned (worked out by hand from the same rules)
+
+
+def test_a_missed_first_day_is_left_out_of_t() -> None:
+    # Monday 2026-10-05 missed: the first fraction is given on Tuesday 10-06 and the 35th on
+    # Monday 2026-11-23 (the plan shifts by one treatment day); T = 11-23 - 10-06 = 48 d, not
+    # 11-23 - 10-05 = 49 d.
+    plan = _plan("date,status,reason\n2026-10-05,missed,machine fault\n")
+    assert plan.overall_time("rt") == 48
+    missed = [e for e in _fractions(plan) if e.status == "missed"]
+    expected = [(D(2026, 10, 5), "machine fault", None)]
+    assert [(e.date, e.reason, e.clock) for e in missed] == expected
+    given = [e for e in _fractions(plan) if e.status != "missed"]
+    assert given[0].date == D(2026, 10, 6) and given[-1].date == D(2026, 11, 23)
+    assert len(given) == 35
+
+
+def test_a_missed_session_keeps_its_time_and_reason() -> None:
+    # A twice-daily day logged as one delivered session and one missed second session at 14:30.
+    text = (
+        "date,status,session,time,reason\n"
+        "2026-10-05,delivered,1,08:00,\n"
+        "2026-10-05,missed,2,14:30,patient unwell\n"
+    )
+    plan = _plan(text, allow_weekends=False)
+    missed = [e for e in _fractions(plan) if e.status == "missed"]
+    assert [(e.date, e.session, e.reason) for e in missed] == [
+        (D(2026, 10, 5), 2, "patient unwell")
+    ]
+    assert missed[0].clock is not None and missed[0].clock.strftime("%H:%M") == "14:30"
+    planned = [e for e in _fractions(plan) if e.status == "planned"]
+    assert all(e.reason == "" and e.clock is None for e in planned)
+
+
+def test_unlogged_days_before_the_last_row_are_noted_only_when_there_are_some() -> None:
+    # Rows on 10-05 and 10-07 only: 10-06 has no row and is shown as planned, with a note.
+    gap = _plan("date,status\n2026-10-05,delivered\n2026-10-07,delivered\n")
+    assert any("have no row: their fractions are shown as planned" in n for n in gap.notes)
+    # Every treatment day up to the last row logged: no such note.
+    full = _plan("date,status\n2026-10-05,delivered\n2026-10-06,delivered\n")
+    assert not any("have no row" in n for n in full.notes)
+
+
+EVERY_DAY = (DATA / "rt-35x2.toml").read_text("utf-8").replace(
+    'treatment_days = "weekdays"', 'treatment_days = "every day"'
+)
+
+
+def test_an_every_day_phase_accepts_a_weekend_row_without_allow_weekends() -> None:
+    from regimen.loading import parse_regimen
+
+    assert 'treatment_days = "every day"' in EVERY_DAY
+    reg = parse_regimen(EVERY_DAY, "rt.toml", "rt")
+    plan = _plan("date,status\n2026-10-10,delivered\n", regimen=reg)  # a Saturday
+    delivered = [e for e in _fractions(plan) if e.status == "delivered"]
+    assert [e.date for e in delivered] == [D(2026, 10, 10)]
+    # The same row on a weekdays phase is refused without --allow-weekends.
+    with pytest.raises((InputError, LoadError), match="2026-10-10 is a Saturday"):
+        _plan("date,status\n2026-10-10,delivered\n")
