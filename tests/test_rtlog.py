@@ -676,7 +676,16 @@ def test_a_missed_session_keeps_its_time_and_reason() -> None:
 def test_unlogged_days_before_the_last_row_are_noted_only_when_there_are_some() -> None:
     # Rows on 10-05 and 10-07 only: 10-06 has no row and is shown as planned, with a note.
     gap = _plan("date,status\n2026-10-05,delivered\n2026-10-07,delivered\n")
-    assert any("have no row: their fractions are shown as planned" in n for n in gap.notes)
+    assert [n for n in gap.notes if "no row" in n] == [
+        "rt: 1 treatment day before the RT log's last row of the course has no row: their "
+        "fractions are shown as planned"
+    ]
+    # Rows on 10-05 and 10-09: 10-06, 10-07 and 10-08 have none.
+    three = _plan("date,status\n2026-10-05,delivered\n2026-10-09,delivered\n")
+    assert [n for n in three.notes if "no row" in n] == [
+        "rt: 3 treatment days before the RT log's last row of the course have no row: their "
+        "fractions are shown as planned"
+    ]
     # Every treatment day up to the last row logged: no such note.
     full = _plan("date,status\n2026-10-05,delivered\n2026-10-06,delivered\n")
     assert not any("have no row" in n for n in full.notes)

@@ -784,9 +784,10 @@ def _radiotherapy(
                 skipped.append(Skipped(date, course.id, f"public holiday: {name}"))
         date = _day(date)
     if unlogged and log is not None:
+        days, verb = ("treatment day", "has") if unlogged == 1 else ("treatment days", "have")
         log.notes.append(
-            f"{course.id}: {unlogged} treatment days before the RT log's last row of the course "
-            "have no row: their fractions are shown as planned"
+            f"{course.id}: {unlogged} {days} before the RT log's last row of the course {verb} "
+            "no row: their fractions are shown as planned"
         )
     return events, skipped
 
