@@ -793,6 +793,36 @@ def event_level(e: Event) -> Quantity | None:
     return level if level is not None else e.dose
 
 
+@attrs.frozen
+class DayDose:
+    """How one dose event of a course dosed by body size came about: its ``level``, the dose
+    ``calculated`` for that day (the level's, unrounded, times a lab rule's percentage on a day
+    one changed it) and the dose given's deviation from it, in percent."""
+
+    level: LevelDose
+    calculated: Amount
+    deviation_percent: float
+
+
+def day_dose(course: DrugCourse, e: Event) -> DayDose | None:
+    """The :class:`DayDose` of dose event ``e`` of ``course`` (None for another event or a
+    course not dosed by body size).
+
+    >>> import datetime as dt
+    >>> from regimen.schedule import Event
+    >>> from regimen.units import quantity as q
+    >>> day_dose(None, Event(dt.date(2022, 1, 3), "x", "held", None, "C1D1 held")) is None
+    True
+    """
+    level = event_level(e)
+    if e.kind != "dose" or e.dose is None or level is None or course.basis is None:
+        return None
+    lv = course.basis.level(course, level)
+    calculated = _mg(lv.calculated) * (e.lab_percent or 100) / 100
+    deviation = 100 * (_mg(e.dose) - calculated) / calculated
+    return DayDose(lv, quantity(calculated, "mg"), deviation)
+
+
 def levels_used(plan: Plan, course: DrugCourse) -> list[tuple[Quantity, Event | None]]:
     """The mg levels of a resolved course the plan gives, in order of first use, each with
     its first dose event (the start level and None when no dose is given)."""

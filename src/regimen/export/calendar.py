@@ -429,17 +429,15 @@ def render_csv(plan: Plan) -> str:
 def _csv_basis(plan: Plan, e: Event) -> tuple[str, str]:
     """The ``calculated_dose`` and ``dose_basis`` cells of an event row (empty unless a dose
     of a course dosed by body size; for a day a lab rule changed, those of its level)."""
-    from regimen.dosing import event_level
+    from regimen.dosing import day_dose
 
-    level = event_level(e)
     course = plan.regimen.course(e.course)
-    if e.kind != "dose" or level is None or not isinstance(course, DrugCourse):
+    if not isinstance(course, DrugCourse):
         return "", ""
-    if course.basis is None:
+    day = day_dose(course, e)
+    if day is None:
         return "", ""
-    lv = course.basis.level(course, level)
-    calculated = magnitude(lv.calculated, "mg") * (e.lab_percent or 100) / 100
-    return format_number(calculated, 6), basis_text(course, lv)
+    return format_number(magnitude(day.calculated, "mg"), 6), basis_text(course, day.level)
 
 
 def event_data(e: Event) -> dict[str, Any]:
@@ -471,41 +469,25 @@ def event_data(e: Event) -> dict[str, Any]:
     return item
 
 
-def lab_basis(e: Event, item: dict[str, Any]) -> dict[str, Any]:
-    """``item`` (an event's JSON) with the basis fields of a dose a lab rule set to a percentage
-    of its level: ``calculated_dose`` is that percentage of the level's calculated dose
-    (unrounded) and ``deviation_percent`` the dose given against it."""
-    if e.lab_percent is None or e.dose is None or "calculated_dose" not in item:
-        return item
-    level = item["calculated_dose"]
-    calculated = level["value"] * e.lab_percent / 100
-    given = magnitude(e.dose, level["unit"])
-    return item | {
-        "calculated_dose": {"value": calculated, "unit": level["unit"]},
-        "deviation_percent": round(100 * (given - calculated) / calculated, 6),
-    }
-
-
 def basis_data(plan: Plan, e: Event) -> dict[str, Any]:
     """The extra JSON fields of a dose event of a course dosed by body size (empty otherwise):
     ``calculated_dose`` (mg, unrounded), ``basis`` (the level and what it was multiplied by:
     ``kind`` ``bsa``, ``weight`` or ``auc``), ``rounding`` (the rule, its tolerance, and why a
     dose needs review) and ``deviation_percent`` (of the dose given from the calculated one).
     Looked up by the event's level (``Event.level_dose`` for a day a lab rule changed)."""
-    from regimen.dosing import event_level
+    from regimen.dosing import day_dose
 
-    level = event_level(e)
-    if e.kind != "dose" or level is None:
-        return {}
     course = plan.regimen.course(e.course)
-    if not isinstance(course, DrugCourse) or course.basis is None:
+    if not isinstance(course, DrugCourse):
         return {}
-    lv = course.basis.level(course, level)
+    day = day_dose(course, e)
+    if day is None:
+        return {}
     return {
-        "calculated_dose": to_json(lv.calculated),
-        "basis": _basis_json(course, lv),
-        "rounding": _rounding_json(course, lv),
-        "deviation_percent": round(lv.deviation_percent, 6),
+        "calculated_dose": to_json(day.calculated),
+        "basis": _basis_json(course, day.level),
+        "rounding": _rounding_json(course, day.level),
+        "deviation_percent": round(day.deviation_percent, 6),
     }
 
 
@@ -675,7 +657,7 @@ def plan_data(
     return extra | {
         "regimen": plan.regimen.id,
         "start": plan.start.isoformat(),
-        "events": [lab_basis(e, event_data(e) | basis_data(plan, e)) for e in plan.events],
+        "events": [event_data(e) | basis_data(plan, e) for e in plan.events],
         "decisions": [decision_data(d) for d in plan.decisions],
         "skipped": [
             {"date": s.date.isoformat(), "course": s.course, "reason": s.reason}
