@@ -245,6 +245,11 @@ class Option:
     #: H_2 on its twice-daily days.
     h: float | None = None
 
+    def repair_cost(self, late_ab: float) -> float:
+        """The late BED [Gy] incomplete repair adds on the twice-daily days: the sum over their
+        fractions of d x d x H_2 / (alpha/beta) (Thames 1985)."""
+        return math.fsum(f.gy * f.gy * f.h for f in self.fractions if f.h) / late_ab
+
 
 @attrs.frozen
 class GapReport:

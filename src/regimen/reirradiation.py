@@ -659,6 +659,11 @@ class CourseResult:
         """1 - recovery fraction: the share of the course's dose still counted."""
         return 1.0 - (self.recovery.fraction if self.recovery else 0.0)
 
+    @property
+    def counted_eqd2(self) -> float:
+        """The course's EQD2 still counted after its stated recovery [Gy]: EQD2 x (1 - r)."""
+        return magnitude(self.eqd2, "Gy") * self.kept
+
 
 @attrs.frozen
 class CheckResult:
@@ -990,7 +995,7 @@ def reirradiation_report(
     bed = math.fsum(r.bed.gy for r in results)
     eqd2 = math.fsum(magnitude(r.eqd2, "Gy") for r in results)
     bed_rec = math.fsum(r.bed.gy * r.kept for r in results)
-    eqd2_rec = math.fsum(magnitude(r.eqd2, "Gy") * r.kept for r in results)
+    eqd2_rec = math.fsum(r.counted_eqd2 for r in results)
     found: list[CheckResult] = []
     warnings: list[str] = []
     notes: list[str] = []

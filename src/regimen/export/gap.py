@@ -212,7 +212,7 @@ def _repair_lines(report: GapReport, o: Option) -> list[str]:
     ab = format_quantity(to_unit(t.late_alpha_beta, "Gy"), 4)
     bid = [f for f in o.fractions if f.h]
     d = format_quantity(to_unit(bid[0].dose, "Gy"), 4) if bid else ""
-    cost = sum(f.gy * f.gy * f.h for f in bid) / t.late_ab
+    cost = o.repair_cost(t.late_ab)
     return [
         f"  twice-daily days: {len(o.bid_days)} ({', '.join(d.isoformat() for d in o.bid_days)}),"
         f" the two fractions {dt_} apart",

@@ -75,7 +75,7 @@ def _course_lines(index: int, r: CourseResult, ab: str) -> list[str]:
             f"  Recovery stated: r = {format_number(rec.fraction)} of this course's dose taken as "
             f"recovered ({rec.reason}); counted: EQD2 x (1 - r) = {_gy(r.eqd2, DERIVED_PLACES)} x "
             f"(1 - {format_number(rec.fraction)}) = "
-            f"{_g(magnitude(r.eqd2, 'Gy') * r.kept)}"
+            f"{_g(r.counted_eqd2)}"
         )
     else:
         lines.append("  Recovery: none stated; counted in full")
